@@ -1,0 +1,48 @@
+// Jest runs on Node 20, whose Jest runtime cannot load ES modules untransformed. @swc/jest compiles
+// the TypeScript sources and the ESM-only packages (NestJS 12, jose, ...) to CommonJS; type checking
+// is left to `npm run typecheck`.
+const swc = (syntax) => [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: syntax === 'typescript' ? { syntax, decorators: true } : { syntax },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2023',
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const esmPackages = [
+  '@nestjs',
+  'jose',
+  'uid',
+  'file-type',
+  'strtok3',
+  'token-types',
+  'uint8array-extras',
+  '@tokenizer',
+  '@borewit',
+  'set-cookie-parser',
+  'content-disposition',
+  'cookie',
+  '@electric-sql/pglite',
+  '@fastify/cookie',
+];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/libs'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  transform: {
+    '^.+\\.ts$': swc('typescript'),
+    '^.+\\.[mc]?js$': swc('ecmascript'),
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  moduleNameMapper: {
+    '^src/(.*)$': '<rootDir>/src/$1',
+    '^test/(.*)$': '<rootDir>/test/$1',
+  },
+  testTimeout: 30_000,
+};

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { AuditService } from 'src/audit/audit.service';
+import { AuthEventEntity } from 'src/audit/auth-event.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AuthEventEntity])],
+  providers: [AuditService],
+  exports: [AuditService],
+})
+export class AuditModule {}

@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const AUTH_EVENT_TYPES = [
+  'register',
+  'login',
+  'login_failed',
+  'logout',
+  'logout_all',
+  'session_revoked',
+  'password_changed',
+  'refresh_reuse_detected',
+] as const;
+
+export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
+
+@Entity('auth_events')
+export class AuthEventEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  type!: AuthEventType;
+
+  /** Null for a failed login with an email that has no account. */
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId!: string | null;
+
+  @Column({ name: 'session_id', type: 'uuid', nullable: true })
+  sessionId!: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip!: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

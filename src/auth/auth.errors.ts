@@ -1,0 +1,56 @@
+import { HttpStatus } from '@nestjs/common';
+
+import { AppError } from 'src/common/app-error';
+
+/** The same answer for an unknown email and a wrong password. */
+export class InvalidCredentialsError extends AppError {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, 'invalid_credentials', 'Invalid email or password.');
+  }
+}
+
+export class InvalidAccessTokenError extends AppError {
+  constructor(detail = 'The access token is missing, malformed, expired or revoked.') {
+    super(HttpStatus.UNAUTHORIZED, 'invalid_access_token', detail, {
+      'WWW-Authenticate': 'Bearer error="invalid_token"',
+    });
+  }
+}
+
+export class InvalidRefreshTokenError extends AppError {
+  constructor(detail = 'The refresh token is missing, malformed or expired.') {
+    super(HttpStatus.UNAUTHORIZED, 'invalid_refresh_token', detail);
+  }
+}
+
+export class SessionExpiredError extends AppError {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, 'session_expired', 'The session has expired; log in again.');
+  }
+}
+
+export class SessionRevokedError extends AppError {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, 'session_revoked', 'The session has been ended; log in again.');
+  }
+}
+
+export class RefreshTokenReusedError extends AppError {
+  constructor() {
+    super(
+      HttpStatus.UNAUTHORIZED,
+      'refresh_token_reused',
+      'This refresh token was already used; the session has been revoked.',
+    );
+  }
+}
+
+export class CsrfRejectedError extends AppError {
+  constructor() {
+    super(
+      HttpStatus.FORBIDDEN,
+      'csrf_rejected',
+      'Cookie-authenticated requests are accepted only from allowed origins.',
+    );
+  }
+}

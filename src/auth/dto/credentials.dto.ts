@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+import type { RefreshTokenTransport } from 'src/auth/refresh-token-source';
+import {
+  IsPasswordLength,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from 'src/users/password-policy';
+
+const TRANSPORTS: RefreshTokenTransport[] = ['cookie', 'body'];
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+class TransportDto {
+  @ApiPropertyOptional({
+    enum: TRANSPORTS,
+    default: 'cookie',
+    description:
+      '`cookie`: the refresh token is set as an HttpOnly cookie and left out of the body. `body`: it is returned as `refreshToken` and no cookie is set.',
+  })
+  @IsOptional()
+  @IsIn(TRANSPORTS)
+  transport?: RefreshTokenTransport;
+}
+
+export class LoginDto extends TransportDto {
+  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ format: 'password', example: 'correct horse battery staple', maxLength: PASSWORD_MAX_LENGTH })
+  @IsPasswordLength(1)
+  password!: string;
+}
+
+export class RegisterDto extends TransportDto {
+  @ApiProperty({ format: 'email', example: 'ada@example.com', description: 'Trimmed and lower-cased; unique.' })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({
+    format: 'password',
+    example: 'correct horse battery staple',
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    description: `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters, no composition rules; the most common passwords are refused.`,
+  })
+  @IsPasswordLength(PASSWORD_MIN_LENGTH)
+  password!: string;
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  displayName?: string;
+}
+
+export class RefreshDto {
+  @ApiPropertyOptional({
+    description: 'The refresh token, when it is not sent in the `refresh_token` cookie.',
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6InJ0K2p3dCJ9.…',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  refreshToken?: string;
+}

@@ -1,0 +1,48 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * An error the API reports to its caller: an HTTP status and a stable machine-readable code.
+ * The problem+json filter turns it into `{ type, title, status, detail, code }`.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: HttpStatus,
+    readonly code: string,
+    readonly detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ValidationFailedError extends AppError {
+  constructor(readonly errors: FieldError[]) {
+    super(HttpStatus.BAD_REQUEST, 'validation_failed', 'The request is invalid.');
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(detail = 'The requested resource does not exist.') {
+    super(HttpStatus.NOT_FOUND, 'not_found', detail);
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', 'Too many requests; try again later.', {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(detail = 'The service is temporarily unavailable; try again later.') {
+    super(HttpStatus.SERVICE_UNAVAILABLE, 'service_unavailable', detail, { 'Retry-After': '5' });
+  }
+}

@@ -1,0 +1,23 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+/** Where a request came from, as recorded on sessions and audit events. */
+export interface ClientInfo {
+  /** The client address; X-Forwarded-For is believed only as TRUST_PROXY allows. */
+  ip: string | null;
+  userAgent: string | null;
+}
+
+const MAX_USER_AGENT_LENGTH = 512;
+
+export function clientInfoOf(request: FastifyRequest): ClientInfo {
+  return {
+    ip: request.ip || null,
+    userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+  };
+}
+
+export const Client = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ClientInfo =>
+    clientInfoOf(context.switchToHttp().getRequest<FastifyRequest>()),
+);

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+
+import fastifyCookie from '@fastify/cookie';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+
+import { AppModule } from 'src/app.module';
+import { acceptJsonBodiesOnly, MAX_BODY_BYTES } from 'src/common/json-body';
+import { echoRequestId, requestIdOf } from 'src/common/request-id';
+import { parseEnv, type AppConfig } from 'src/config/env.schema';
+import { setUpSwagger } from 'src/swagger';
+
+export interface CreateAppOptions {
+  /** The environment to configure from; by default `process.env`, completed from `./.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+function processEnv(): Record<string, string | undefined> {
+  if (existsSync('.env')) {
+    process.loadEnvFile('.env');
+  }
+  return process.env;
+}
+
+/** A number of proxy hops becomes the function Fastify's types ask for. */
+function fastifyTrustProxy(trustProxy: AppConfig['trustProxy']) {
+  return typeof trustProxy === 'number'
+    ? (_address: string, hop: number) => hop < trustProxy
+    : trustProxy;
+}
+
+/** Builds and initialises the application exactly as `main.ts` serves it; tests use it too. */
+export async function createApp(
+  options: CreateAppOptions = {},
+): Promise<{ app: NestFastifyApplication; config: AppConfig }> {
+  const config = parseEnv(options.env ?? processEnv());
+  const adapter = new FastifyAdapter({
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    genReqId: requestIdOf,
+    // Pino logs requests (nestjs-pino); Fastify's own logger stays off.
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.register(fastifyCookie);
+  const fastify = app.getHttpAdapter().getInstance();
+  acceptJsonBodiesOnly(fastify);
+  echoRequestId(fastify);
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    credentials: true,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposedHeaders: ['Retry-After', 'X-Request-Id'],
+    maxAge: 600,
+  });
+  setUpSwagger(app);
+  await app.init();
+  return { app, config };
+}

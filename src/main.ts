@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+
+import { ConfigValidationError } from 'src/config/env.schema';
+import { createApp } from 'src/create-app';
+
+async function main(): Promise<void> {
+  const { app, config } = await createApp();
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((error: unknown) => {
+  // A configuration problem is the operator's to fix: say what is wrong, without a stack trace.
+  console.error(error instanceof ConfigValidationError ? error.message : error);
+  process.exit(1);
+});

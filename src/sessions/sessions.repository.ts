@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+
+import { SessionEntity, type RevokeReason } from 'src/sessions/session.entity';
+
+export interface RotationRequest {
+  sessionId: string;
+  userId: string;
+  presentedHash: Buffer;
+  successorHash: Buffer;
+  now: Date;
+  /** now + REFRESH_TOKEN_TTL; the idle expiry is capped by the session's absolute expiry. */
+  idleExpiresAt: Date;
+  /** now - REFRESH_REUSE_GRACE: the predecessor is honoured if rotated after this. */
+  graceCutoff: Date;
+}
+
+export interface RotationRow {
+  rotated_at: Date;
+  idle_expires_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface SessionState {
+  userId: string;
+  revokedAt: Date | null;
+  idleExpiresAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * One statement decides and applies the outcome under the row lock, so concurrent refreshes of a
+ * token serialise on the row and each sees the state the previous one left:
+ * - the current token rotates to the successor (`refresh_jti_hash = successor`);
+ * - the immediate predecessor inside the grace window changes nothing but `last_used_at`;
+ * - any other token of the session revokes it (`revoked_at` is set).
+ * A session that is revoked or expired is left alone and matches no row.
+ */
+const ROTATE_SQL = `
+  UPDATE sessions SET
+    previous_jti_hash = CASE WHEN refresh_jti_hash = $3 THEN refresh_jti_hash ELSE previous_jti_hash END,
+    refresh_jti_hash = CASE WHEN refresh_jti_hash = $3 THEN $4 ELSE refresh_jti_hash END,
+    rotated_at = CASE WHEN refresh_jti_hash = $3 THEN $5 ELSE rotated_at END,
+    idle_expires_at = CASE WHEN refresh_jti_hash = $3 THEN LEAST($6, expires_at) ELSE idle_expires_at END,
+    last_used_at = $5,
+    revoked_at = CASE
+      WHEN refresh_jti_hash = $3 OR (previous_jti_hash = $3 AND rotated_at >= $7) THEN NULL
+      ELSE $5 END,
+    revoke_reason = CASE
+      WHEN refresh_jti_hash = $3 OR (previous_jti_hash = $3 AND rotated_at >= $7) THEN NULL
+      ELSE 'reuse_detected' END
+  WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+    AND idle_expires_at > $5 AND expires_at > $5
+  RETURNING rotated_at, idle_expires_at, revoked_at`;
+
+@Injectable()
+export class SessionsRepository {
+  constructor(@InjectRepository(SessionEntity) private readonly orm: Repository<SessionEntity>) {}
+
+  async insert(session: Omit<SessionEntity, 'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'>): Promise<void> {
+    await this.orm.insert(session);
+  }
+
+  /** Returns the row as the statement left it, or undefined when the session is not usable. */
+  async rotate(request: RotationRequest): Promise<RotationRow | undefined> {
+    const [rows] = await this.orm.query<[RotationRow[], number]>(ROTATE_SQL, [
+      request.sessionId,
+      request.userId,
+      request.presentedHash,
+      request.successorHash,
+      request.now,
+      request.idleExpiresAt,
+      request.graceCutoff,
+    ]);
+    return rows[0];
+  }
+
+  async findState(id: string): Promise<SessionState | undefined> {
+    const session = await this.orm.findOne({
+      where: { id },
+      select: { userId: true, revokedAt: true, idleExpiresAt: true, expiresAt: true },
+    });
+    return session ?? undefined;
+  }
+
+  /** Returns whether this call ended the session (false if it had already ended). */
+  async revoke(id: string, reason: RevokeReason, now: Date): Promise<boolean> {
+    const [rows] = await this.orm.query<[unknown[], number]>(
+      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
+       WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [id, now, reason],
+    );
+    return rows.length === 1;
+  }
+
+  /** Revokes every open session of the user and returns their ids. */
+  async revokeAllForUser(userId: string, reason: RevokeReason, now: Date): Promise<string[]> {
+    const [rows] = await this.orm.query<[{ id: string }[], number]>(
+      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
+       WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [userId, now, reason],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async findRevokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
+    const rows = await this.orm.query<{ id: string; revoked_at: Date }[]>(
+      `SELECT id, revoked_at FROM sessions WHERE revoked_at > $1`,
+      [since],
+    );
+    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at }));
+  }
+}

@@ -1,0 +1,132 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+
+import type { ClientInfo } from 'src/common/client-info.decorator';
+import { Clock } from 'src/common/clock';
+import { InjectConfig } from 'src/config/config.module';
+import type { AppConfig } from 'src/config/env.schema';
+import { RevocationCache } from 'src/sessions/revocation-cache';
+import type { RevokeReason } from 'src/sessions/session.entity';
+import { SessionsRepository } from 'src/sessions/sessions.repository';
+
+/** The validity of the session's current refresh token, as seen at `now`. */
+export interface RefreshWindow {
+  issuedAt: Date;
+  expiresAt: Date;
+  now: Date;
+}
+
+export interface StartedSession extends RefreshWindow {
+  id: string;
+}
+
+export type RotationOutcome =
+  | ({ status: 'rotated' } & RefreshWindow)
+  | { status: 'reused' | 'revoked' | 'expired' };
+
+export type SessionStatus = 'active' | 'revoked' | 'expired';
+
+function digest(jti: string): Buffer {
+  return createHash('sha256').update(jti).digest();
+}
+
+function earliest(a: Date, b: Date): Date {
+  return a < b ? a : b;
+}
+
+@Injectable()
+export class SessionsService {
+  private readonly tokens: AppConfig['tokens'];
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly revocations: RevocationCache,
+    private readonly clock: Clock,
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.tokens = config.tokens;
+  }
+
+  async start(userId: string, jti: string, client: ClientInfo): Promise<StartedSession> {
+    const now = this.clock.now();
+    const expiresAt = this.after(now, this.tokens.sessionMaxAge);
+    const session = {
+      id: randomUUID(),
+      userId,
+      refreshJtiHash: digest(jti),
+      createdAt: now,
+      lastUsedAt: now,
+      idleExpiresAt: earliest(this.after(now, this.tokens.refreshTokenTtl), expiresAt),
+      expiresAt,
+      userAgent: client.userAgent,
+      ip: client.ip,
+    };
+    await this.sessions.insert(session);
+    return { id: session.id, issuedAt: now, expiresAt: session.idleExpiresAt, now };
+  }
+
+  /**
+   * Rotation as DESIGN.md section 4 has it. `successorJti` is derived from the presented one, so
+   * a replay inside the grace window is answered with the very same successor.
+   */
+  async rotate(
+    sessionId: string,
+    userId: string,
+    presentedJti: string,
+    successorJti: string,
+  ): Promise<RotationOutcome> {
+    const now = this.clock.now();
+    const row = await this.sessions.rotate({
+      sessionId,
+      userId,
+      presentedHash: digest(presentedJti),
+      successorHash: digest(successorJti),
+      now,
+      idleExpiresAt: this.after(now, this.tokens.refreshTokenTtl),
+      graceCutoff: this.after(now, -this.tokens.refreshReuseGrace),
+    });
+    if (!row) {
+      const status = await this.status(sessionId, userId);
+      return { status: status === 'active' ? 'revoked' : status };
+    }
+    if (row.revoked_at) {
+      this.revocations.add([sessionId], row.revoked_at);
+      return { status: 'reused' };
+    }
+    return { status: 'rotated', issuedAt: row.rotated_at, expiresAt: row.idle_expires_at, now };
+  }
+
+  async status(sessionId: string, userId: string): Promise<SessionStatus> {
+    const state = await this.sessions.findState(sessionId);
+    if (!state || state.userId !== userId || state.revokedAt) {
+      return 'revoked';
+    }
+    const now = this.clock.now();
+    return state.idleExpiresAt <= now || state.expiresAt <= now ? 'expired' : 'active';
+  }
+
+  /** Returns whether this call ended the session (false if it had already ended). */
+  async revoke(sessionId: string, reason: RevokeReason): Promise<boolean> {
+    const now = this.clock.now();
+    const revoked = await this.sessions.revoke(sessionId, reason, now);
+    this.revocations.add([sessionId], now);
+    return revoked;
+  }
+
+  async revokeAllForUser(userId: string, reason: RevokeReason): Promise<string[]> {
+    const now = this.clock.now();
+    const revoked = await this.sessions.revokeAllForUser(userId, reason, now);
+    this.revocations.add(revoked, now);
+    return revoked;
+  }
+
+  /** Answered from memory: this is on the path of every authenticated request. */
+  isRevoked(sessionId: string): boolean {
+    return this.revocations.has(sessionId);
+  }
+
+  private after(from: Date, seconds: number): Date {
+    return new Date(from.getTime() + seconds * 1000);
+  }
+}

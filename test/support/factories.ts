@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+
+import type TestAgent from 'supertest/lib/agent';
+
+export const PASSWORD = 'a perfectly fine passphrase';
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomUUID()}@example.com`;
+}
+
+export interface TokenResponse {
+  accessToken: string;
+  tokenType: string;
+  expiresIn: number;
+  refreshToken?: string;
+  refreshExpiresIn: number;
+  user?: { id: string; email: string; displayName: string | null; roles: string[]; createdAt: string };
+}
+
+/** Registers a new user with the refresh token in the body, for specs that are not about cookies. */
+export async function registerUser(
+  http: TestAgent,
+  overrides: Partial<{ email: string; password: string; displayName: string }> = {},
+): Promise<TokenResponse & { refreshToken: string; email: string; password: string }> {
+  const email = overrides.email ?? uniqueEmail();
+  const password = overrides.password ?? PASSWORD;
+  const response = await http
+    .post('/auth/register')
+    .send({ email, password, transport: 'body', ...overrides })
+    .expect(201);
+  return { ...(response.body as TokenResponse & { refreshToken: string }), email, password };
+}
+
+export async function login(
+  http: TestAgent,
+  email: string,
+  password = PASSWORD,
+): Promise<TokenResponse & { refreshToken: string }> {
+  const response = await http.post('/auth/login').send({ email, password, transport: 'body' }).expect(200);
+  return response.body as TokenResponse & { refreshToken: string };
+}
+
+export function refreshWithBody(http: TestAgent, refreshToken: string) {
+  return http.post('/auth/refresh').send({ refreshToken });
+}
