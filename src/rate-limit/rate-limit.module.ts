@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { Module, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerModule, type ThrottlerOptions } from '@nestjs/throttler';
@@ -12,6 +14,14 @@ const reflector = new Reflector();
 
 function scopeOf(context: ExecutionContext): RateLimitScope | undefined {
   return reflector.get<RateLimitScope | undefined>(RATE_LIMIT_SCOPE, context.getHandler());
+}
+
+/**
+ * One counter per limit and client, whatever the route: the global limit spans all routes, and
+ * login and register share the login limit. Hashed, so stored keys never contain an email.
+ */
+function counterKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+  return createHash('sha256').update(`${throttlerName}|${tracker}`).digest('base64url');
 }
 
 function limit(name: string, { limit, windowSeconds }: RateLimit): ThrottlerOptions {
@@ -30,6 +40,7 @@ function ipAndEmail(request: FastifyRequest): string {
       inject: [APP_CONFIG],
       useFactory: ({ rateLimits }: AppConfig) => ({
         setHeaders: false,
+        generateKey: counterKey,
         throttlers: [
           limit('global', rateLimits.global),
           {

@@ -1,0 +1,125 @@
+import { startTestApp, type TestApp } from 'test/support/test-app';
+
+interface OpenApiOperation {
+  security?: Record<string, string[]>[];
+  requestBody?: unknown;
+  responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown> }> }>;
+}
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { securitySchemes: Record<string, Record<string, unknown>>; schemas: Record<string, unknown> };
+}
+
+describe('health, keys and documentation', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should report liveness', async () => {
+    await t.http.get('/health/live').expect(200, { status: 'ok' });
+  });
+
+  it('should report readiness with the database check', async () => {
+    const response = await t.http.get('/health/ready').expect(200);
+
+    expect(response.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
+  });
+
+  it('should serve the JWKS publicly, with a cache lifetime', async () => {
+    const response = await t.http.get('/.well-known/jwks.json').expect(200);
+
+    expect(response.headers['cache-control']).toMatch(/max-age=\d+/);
+    expect(response.body).toEqual({
+      keys: [expect.objectContaining({ kty: 'EC', alg: 'ES256', use: 'sig', kid: expect.any(String) as unknown })],
+    });
+  });
+
+  it('should serve Swagger UI at /docs', async () => {
+    const response = await t.http.get('/docs').redirects(1).expect(200);
+
+    expect(response.headers['content-type']).toMatch(/text\/html/);
+    expect(response.text).toContain('swagger-ui');
+  });
+
+  describe('/docs/openapi.json', () => {
+    let document: OpenApiDocument;
+
+    beforeAll(async () => {
+      document = (await t.http.get('/docs/openapi.json').expect(200)).body as OpenApiDocument;
+    });
+
+    it('should describe every endpoint of the API', () => {
+      expect(Object.keys(document.paths).sort()).toEqual(
+        [
+          '/.well-known/jwks.json',
+          '/auth/login',
+          '/auth/logout',
+          '/auth/logout-all',
+          '/auth/refresh',
+          '/auth/register',
+          '/health/live',
+          '/health/ready',
+          '/users/me',
+        ].sort(),
+      );
+    });
+
+    it('should offer the Bearer scheme and the refresh cookie scheme', () => {
+      expect(document.components.securitySchemes).toEqual({
+        'access-token': expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }) as unknown,
+        'refresh-cookie': expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'refresh_token' }) as unknown,
+      });
+      expect(document.paths['/users/me'].get.security).toEqual([{ 'access-token': [] }]);
+      expect(document.paths['/auth/refresh'].post.security).toEqual([{ 'refresh-cookie': [] }]);
+    });
+
+    it('should document request schemas and the problems each route can answer', () => {
+      const login = document.paths['/auth/login'].post;
+      expect(login.requestBody).toBeDefined();
+      expect(Object.keys(login.responses).sort()).toEqual(['200', '400', '401', '413', '415', '429']);
+      expect(login.responses['401'].content?.['application/problem+json'].examples).toHaveProperty(
+        'invalid_credentials',
+      );
+
+      const refresh = document.paths['/auth/refresh'].post;
+      expect(Object.keys(refresh.responses['401'].content?.['application/problem+json'].examples ?? {}).sort()).toEqual(
+        ['invalid_refresh_token', 'refresh_token_reused', 'session_expired', 'session_revoked'],
+      );
+      expect(refresh.responses['403']).toBeDefined();
+      expect(document.paths['/auth/register'].post.responses['409']).toBeDefined();
+      expect(document.components.schemas).toHaveProperty('TokenResponseDto');
+      expect(document.components.schemas).toHaveProperty('ProblemDto');
+    });
+
+    it('should document, and enforce, the access token on every route that is not public', async () => {
+      const publicRoutes = [
+        'post /auth/register',
+        'post /auth/login',
+        'post /auth/refresh',
+        'post /auth/logout',
+        'get /.well-known/jwks.json',
+        'get /health/live',
+        'get /health/ready',
+      ];
+      const protectedRoutes = Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.entries(operations)
+          .filter(([method]) => !publicRoutes.includes(`${method} ${path}`))
+          .map(([method, operation]) => ({ method, path, operation })),
+      );
+
+      expect(protectedRoutes.length).toBeGreaterThan(0);
+      for (const { method, path, operation } of protectedRoutes) {
+        expect({ path, security: operation.security }).toEqual({ path, security: [{ 'access-token': [] }] });
+        const response = await t.http[method as 'get' | 'post'](path);
+        expect({ path, status: response.status }).toEqual({ path, status: 401 });
+      }
+    });
+  });
+});
