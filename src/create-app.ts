@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-
 import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,19 +6,12 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from 'src/app.module';
 import { acceptJsonBodiesOnly, MAX_BODY_BYTES } from 'src/common/json-body';
 import { echoRequestId, requestIdOf } from 'src/common/request-id';
-import { parseEnv, type AppConfig } from 'src/config/env.schema';
+import { parseEnv, readProcessEnv, type AppConfig } from 'src/config/env.schema';
 import { setUpSwagger } from 'src/swagger';
 
 export interface CreateAppOptions {
   /** The environment to configure from; by default `process.env`, completed from `./.env`. */
   env?: Record<string, string | undefined>;
-}
-
-function processEnv(): Record<string, string | undefined> {
-  if (existsSync('.env')) {
-    process.loadEnvFile('.env');
-  }
-  return process.env;
 }
 
 /** A number of proxy hops becomes the function Fastify's types ask for. */
@@ -34,7 +25,7 @@ function fastifyTrustProxy(trustProxy: AppConfig['trustProxy']) {
 export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<{ app: NestFastifyApplication; config: AppConfig }> {
-  const config = parseEnv(options.env ?? processEnv());
+  const config = parseEnv(options.env ?? readProcessEnv());
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: fastifyTrustProxy(config.trustProxy),

@@ -25,7 +25,12 @@ export function setUpSwagger(app: NestFastifyApplication): void {
       .setDescription(DESCRIPTION)
       .setVersion('1.0')
       .addBearerAuth(
-        { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The `accessToken` of a token response.' },
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The `accessToken` of a token response.',
+        },
         ACCESS_TOKEN_SCHEME,
       )
       .addCookieAuth(
@@ -34,7 +39,8 @@ export function setUpSwagger(app: NestFastifyApplication): void {
           type: 'apiKey',
           in: 'cookie',
           name: REFRESH_COOKIE,
-          description: 'Set by Warden as an HttpOnly cookie (Path=/auth); the browser sends it on its own.',
+          description:
+            'Set by Warden as an HttpOnly cookie (Path=/auth); the browser sends it on its own.',
         },
         REFRESH_COOKIE_SCHEME,
       )

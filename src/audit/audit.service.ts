@@ -14,7 +14,9 @@ export interface AuthEventContext extends ClientInfo {
 /** The security events of DESIGN.md section 5, one row each in `auth_events`. */
 @Injectable()
 export class AuditService {
-  constructor(@InjectRepository(AuthEventEntity) private readonly events: Repository<AuthEventEntity>) {}
+  constructor(
+    @InjectRepository(AuthEventEntity) private readonly events: Repository<AuthEventEntity>,
+  ) {}
 
   async record(type: AuthEventType, context: AuthEventContext): Promise<void> {
     await this.events.insert({

@@ -127,7 +127,12 @@ export class AuthController {
   })
   @ApiBody({ type: RefreshDto, required: false })
   @ApiNoContentResponse({ description: 'The session has ended.' })
-  @ApiProblems(new InvalidRefreshTokenError(), new CsrfRejectedError(), ...BODY_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
+  @ApiProblems(
+    new InvalidRefreshTokenError(),
+    new CsrfRejectedError(),
+    ...BODY_PROBLEMS,
+    ...RATE_LIMIT_PROBLEMS,
+  )
   async logout(
     @CurrentRefreshToken() token: RefreshTokenClaims,
     @Body() _body: RefreshDto,

@@ -21,7 +21,11 @@ import { UsersModule } from 'src/users/users.module';
   imports: [PassportModule, JwtModule.register({}), UsersModule, SessionsModule, AuditModule],
   controllers: [AuthController, JwksController],
   providers: [
-    { provide: KeyMaterial, inject: [APP_CONFIG], useFactory: (config: AppConfig) => KeyMaterial.load(config) },
+    {
+      provide: KeyMaterial,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => KeyMaterial.load(config),
+    },
     AuthService,
     TokenService,
     RefreshTokenDelivery,

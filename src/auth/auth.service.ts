@@ -90,13 +90,21 @@ export class AuthService {
   /** Ends the token's session, whichever of its tokens this is. Idempotent. */
   async logout(token: RefreshTokenClaims, client: ClientInfo): Promise<void> {
     if (await this.sessions.revoke(token.sessionId, 'logout')) {
-      await this.audit.record('logout', { userId: token.userId, sessionId: token.sessionId, ...client });
+      await this.audit.record('logout', {
+        userId: token.userId,
+        sessionId: token.sessionId,
+        ...client,
+      });
     }
   }
 
   async logoutAll(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
     await this.sessions.revokeAllForUser(user.userId, 'logout_all');
-    await this.audit.record('logout_all', { userId: user.userId, sessionId: user.sessionId, ...client });
+    await this.audit.record('logout_all', {
+      userId: user.userId,
+      sessionId: user.sessionId,
+      ...client,
+    });
   }
 
   private async startSession(
@@ -107,15 +115,15 @@ export class AuthService {
     const jti = this.tokens.newRefreshTokenId();
     const session = await this.sessions.start(user.id, jti, client);
     await this.audit.record(event, { userId: user.id, sessionId: session.id, ...client });
-    const issued = this.issue({ userId: user.id, sessionId: session.id, roles: user.roles }, jti, session);
+    const issued = this.issue(
+      { userId: user.id, sessionId: session.id, roles: user.roles },
+      jti,
+      session,
+    );
     return { ...issued, user };
   }
 
-  private issue(
-    subject: AuthenticatedUser,
-    jti: string,
-    window: RefreshWindow,
-  ): IssuedTokens {
+  private issue(subject: AuthenticatedUser, jti: string, window: RefreshWindow): IssuedTokens {
     return {
       accessToken: this.tokens.signAccessToken(subject),
       expiresIn: this.accessTokenTtl,

@@ -15,7 +15,8 @@ export class JwksController {
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({
     summary: 'Public keys that verify access tokens',
-    description: 'Select the key by the `kid` of the token header. Several keys are listed during a key rotation.',
+    description:
+      'Select the key by the `kid` of the token header. Several keys are listed during a key rotation.',
   })
   @ApiOkResponse({
     schema: {

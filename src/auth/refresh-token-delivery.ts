@@ -26,7 +26,11 @@ export class RefreshTokenDelivery {
     } as const;
   }
 
-  deliver(reply: FastifyReply, issued: IssuedTokens, transport: RefreshTokenTransport = 'cookie'): TokenResponseDto {
+  deliver(
+    reply: FastifyReply,
+    issued: IssuedTokens,
+    transport: RefreshTokenTransport = 'cookie',
+  ): TokenResponseDto {
     const response: TokenResponseDto = {
       accessToken: issued.accessToken,
       tokenType: 'Bearer',

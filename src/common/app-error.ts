@@ -35,9 +35,14 @@ export class NotFoundError extends AppError {
 
 export class TooManyRequestsError extends AppError {
   constructor(retryAfterSeconds: number) {
-    super(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', 'Too many requests; try again later.', {
-      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
-    });
+    super(
+      HttpStatus.TOO_MANY_REQUESTS,
+      'too_many_requests',
+      'Too many requests; try again later.',
+      {
+        'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+      },
+    );
   }
 }
 

@@ -19,7 +19,7 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
         done(null, undefined);
         return;
       }
-      parseJson(request, body as string, done);
+      void parseJson(request, body as string, done);
     },
   );
 }

@@ -1,11 +1,13 @@
 import { applyDecorators, HttpStatus } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-
 import {
-  AppError,
-  TooManyRequestsError,
-  ValidationFailedError,
-} from 'src/common/app-error';
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+
+import { AppError, TooManyRequestsError, ValidationFailedError } from 'src/common/app-error';
 import { toProblemResponse } from 'src/common/problem-details';
 
 export const ACCESS_TOKEN_SCHEME = 'access-token';
@@ -32,7 +34,10 @@ export class ProblemDto {
   @ApiProperty({ example: 'Invalid email or password.' })
   detail!: string;
 
-  @ApiProperty({ description: 'Stable, machine-readable error code.', example: 'invalid_credentials' })
+  @ApiProperty({
+    description: 'Stable, machine-readable error code.',
+    example: 'invalid_credentials',
+  })
   code!: string;
 
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Present on `validation_failed`.' })
@@ -42,7 +47,11 @@ export class ProblemDto {
 /** The problems that any JSON-bodied route can answer before it reaches its handler. */
 export const BODY_PROBLEMS: AppError[] = [
   new ValidationFailedError([{ field: 'email', message: 'email must be an email' }]),
-  new AppError(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', 'The request body is larger than the 16 KiB limit.'),
+  new AppError(
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    'payload_too_large',
+    'The request body is larger than the 16 KiB limit.',
+  ),
   new AppError(
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     'unsupported_media_type',
@@ -67,9 +76,10 @@ export function ApiProblems(...errors: AppError[]): MethodDecorator & ClassDecor
       ApiResponse({
         status,
         description: sameStatus.map((error) => `\`${error.code}\``).join(', '),
-        headers: sameStatus[0] instanceof TooManyRequestsError
-          ? { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }
-          : undefined,
+        headers:
+          sameStatus[0] instanceof TooManyRequestsError
+            ? { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } }
+            : undefined,
         content: {
           'application/problem+json': {
             schema: { $ref: getSchemaPath(ProblemDto) },

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 
 import { AppError, ServiceUnavailableError, type FieldError } from 'src/common/app-error';
 
@@ -110,7 +110,8 @@ export function toProblemResponse(error: unknown): ProblemResponse {
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
     const body = problem(status, code, DETAIL_BY_CODE[code] ?? STATUS_CODES[status] ?? 'Error');
     const response = error.getResponse();
-    if (status === HttpStatus.SERVICE_UNAVAILABLE && typeof response === 'object') {
+    // Terminus reports which health checks failed.
+    if (error instanceof ServiceUnavailableException && typeof response === 'object') {
       body.checks = (response as { details?: unknown }).details;
     }
     return { problem: body, headers: {} };
@@ -130,7 +131,11 @@ export function toProblemResponse(error: unknown): ProblemResponse {
     }
   }
   return {
-    problem: problem(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', DETAIL_BY_CODE.internal_error),
+    problem: problem(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'internal_error',
+      DETAIL_BY_CODE.internal_error,
+    ),
     headers: {},
   };
 }

@@ -64,7 +64,11 @@ describe(parseEnv.name, () => {
       RATE_LIMIT_REFRESH: '30/5m',
     });
 
-    expect(config.tokens).toMatchObject({ accessTokenTtl: 300, refreshTokenTtl: 86_400, refreshReuseGrace: 0 });
+    expect(config.tokens).toMatchObject({
+      accessTokenTtl: 300,
+      refreshTokenTtl: 86_400,
+      refreshReuseGrace: 0,
+    });
     expect(config.cookieSecure).toBe(false);
     expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(config.trustProxy).toBe(2);
@@ -105,9 +109,12 @@ describe(parseEnv.name, () => {
   });
 
   it('should refuse a placeholder or short refresh secret in production', () => {
-    expect(problemsOf({ ...PRODUCTION_SECRETS, REFRESH_TOKEN_SECRET: 'change-me-change-me-change-me-change-me' })).toEqual([
-      expect.stringMatching(/^REFRESH_TOKEN_SECRET: looks like a placeholder/),
-    ]);
+    expect(
+      problemsOf({
+        ...PRODUCTION_SECRETS,
+        REFRESH_TOKEN_SECRET: 'change-me-change-me-change-me-change-me',
+      }),
+    ).toEqual([expect.stringMatching(/^REFRESH_TOKEN_SECRET: looks like a placeholder/)]);
     expect(problemsOf({ ...PRODUCTION_SECRETS, REFRESH_TOKEN_SECRET: 'too-short' })).toEqual([
       expect.stringMatching(/^REFRESH_TOKEN_SECRET: must be at least 32 characters/),
     ]);
@@ -115,7 +122,10 @@ describe(parseEnv.name, () => {
 
   it('should start in production with real secrets, keeping every configured key in order', () => {
     const second = pem();
-    const config = parseEnv({ ...PRODUCTION_SECRETS, JWT_SIGNING_KEYS: `${PRODUCTION_SECRETS.JWT_SIGNING_KEYS}\n${second}` });
+    const config = parseEnv({
+      ...PRODUCTION_SECRETS,
+      JWT_SIGNING_KEYS: `${PRODUCTION_SECRETS.JWT_SIGNING_KEYS}\n${second}`,
+    });
 
     expect(config.tokens.signingKeys).toHaveLength(2);
     expect(config.tokens.signingKeys[1].export({ format: 'pem', type: 'pkcs8' })).toBe(second);
@@ -127,12 +137,18 @@ describe(parseEnv.name, () => {
     writeFileSync(first, pem());
     writeFileSync(second, pem());
 
-    expect(parseEnv({ JWT_SIGNING_KEY_FILES: `${first},${second}` }).tokens.signingKeys).toHaveLength(2);
-    expect(parseEnv({ JWT_SIGNING_KEYS: pem().replace(/\n/g, '\\n') }).tokens.signingKeys).toHaveLength(1);
+    expect(
+      parseEnv({ JWT_SIGNING_KEY_FILES: `${first},${second}` }).tokens.signingKeys,
+    ).toHaveLength(2);
+    expect(
+      parseEnv({ JWT_SIGNING_KEYS: pem().replace(/\n/g, '\\n') }).tokens.signingKeys,
+    ).toHaveLength(1);
     expect(problemsOf({ JWT_SIGNING_KEY_FILES: join(dir, 'missing.pem') })).toEqual([
       expect.stringMatching(/^JWT_SIGNING_KEY_FILES: .*missing\.pem/),
     ]);
-    expect(problemsOf({ JWT_SIGNING_KEYS: 'not a key' })).toEqual([expect.stringMatching(/^JWT_SIGNING_KEYS: /)]);
+    expect(problemsOf({ JWT_SIGNING_KEYS: 'not a key' })).toEqual([
+      expect.stringMatching(/^JWT_SIGNING_KEYS: /),
+    ]);
   });
 
   it('should refuse a session maximum shorter than the refresh token lifetime', () => {

@@ -1,5 +1,5 @@
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
@@ -79,7 +79,10 @@ const origin = z.string().transform((value, ctx) => {
   } catch {
     // reported below
   }
-  ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin such as https://app.example.com` });
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${value}" is not an origin such as https://app.example.com`,
+  });
   return z.NEVER;
 });
 
@@ -272,4 +275,12 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       refresh: env.RATE_LIMIT_REFRESH,
     },
   };
+}
+
+/** `process.env`, completed (never overridden) from `./.env` when there is one. */
+export function readProcessEnv(): Record<string, string | undefined> {
+  if (existsSync('.env')) {
+    process.loadEnvFile('.env');
+  }
+  return process.env;
 }

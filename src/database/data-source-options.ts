@@ -6,11 +6,6 @@ import type { AppConfig } from 'src/config/env.schema';
 import { migrations } from 'src/database/migrations';
 import { createPgliteDriver } from 'src/database/pglite-driver';
 
-/** Where the embedded database lives inside `DATA_DIR`. */
-export function embeddedDatabaseDir(dataDir: string): string {
-  return dataDir.startsWith('memory://') ? dataDir : join(dataDir, 'pglite');
-}
-
 /**
  * PostgreSQL when `DATABASE_URL` is set, the embedded PGlite database in `DATA_DIR` otherwise.
  * Both go through TypeORM's postgres driver; only the connection underneath differs.
@@ -35,6 +30,6 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
   return {
     ...common,
     installExtensions: false,
-    driver: createPgliteDriver({ dataDir: embeddedDatabaseDir(config.dataDir) }),
+    driver: createPgliteDriver({ dataDir: join(config.dataDir, 'pglite') }),
   };
 }

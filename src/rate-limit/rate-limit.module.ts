@@ -48,7 +48,10 @@ function ipAndEmail(request: FastifyRequest): string {
             skipIf: (context) => scopeOf(context) !== 'login',
             getTracker: (request) => ipAndEmail(request as FastifyRequest),
           },
-          { ...limit('refresh', rateLimits.refresh), skipIf: (context) => scopeOf(context) !== 'refresh' },
+          {
+            ...limit('refresh', rateLimits.refresh),
+            skipIf: (context) => scopeOf(context) !== 'refresh',
+          },
         ],
       }),
     }),

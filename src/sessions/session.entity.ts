@@ -1,12 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type RevokeReason =
-  | 'logout'
-  | 'logout_all'
-  | 'reuse_detected'
-  | 'password_changed'
-  | 'session_deleted'
-  | 'admin';
+  'logout' | 'logout_all' | 'reuse_detected' | 'password_changed' | 'session_deleted' | 'admin';
 
 /** One login on one device. The refresh token itself is never stored, only SHA-256 of its jti. */
 @Entity('sessions')

@@ -58,7 +58,9 @@ const ROTATE_SQL = `
 export class SessionsRepository {
   constructor(@InjectRepository(SessionEntity) private readonly orm: Repository<SessionEntity>) {}
 
-  async insert(session: Omit<SessionEntity, 'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'>): Promise<void> {
+  async insert(
+    session: Omit<SessionEntity, 'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'>,
+  ): Promise<void> {
     await this.orm.insert(session);
   }
 

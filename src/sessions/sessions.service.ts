@@ -22,8 +22,7 @@ export interface StartedSession extends RefreshWindow {
 }
 
 export type RotationOutcome =
-  | ({ status: 'rotated' } & RefreshWindow)
-  | { status: 'reused' | 'revoked' | 'expired' };
+  ({ status: 'rotated' } & RefreshWindow) | { status: 'reused' | 'revoked' | 'expired' };
 
 export type SessionStatus = 'active' | 'revoked' | 'expired';
 

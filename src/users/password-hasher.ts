@@ -10,7 +10,11 @@ export interface Argon2Parameters {
 }
 
 /** OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane. */
-export const ARGON2_PARAMETERS: Argon2Parameters = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+export const ARGON2_PARAMETERS: Argon2Parameters = {
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
 
 @Injectable()
 export class PasswordHasher implements OnModuleInit {

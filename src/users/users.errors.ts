@@ -11,6 +11,10 @@ export class EmailTakenError extends AppError {
 /** A valid access token whose account has since been deleted. */
 export class AccountGoneError extends AppError {
   constructor() {
-    super(HttpStatus.UNAUTHORIZED, 'invalid_access_token', 'The account of this access token no longer exists.');
+    super(
+      HttpStatus.UNAUTHORIZED,
+      'invalid_access_token',
+      'The account of this access token no longer exists.',
+    );
   }
 }

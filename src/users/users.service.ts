@@ -13,9 +13,7 @@ export interface Registration {
 }
 
 /** `invalid` carries the account's id when the email exists, for the audit trail only. */
-export type CredentialCheck =
-  | { valid: true; user: UserEntity }
-  | { valid: false; userId?: string };
+export type CredentialCheck = { valid: true; user: UserEntity } | { valid: false; userId?: string };
 
 @Injectable()
 export class UsersService {

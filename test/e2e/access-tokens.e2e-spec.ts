@@ -28,7 +28,11 @@ describe('access tokens', () => {
   let user: Awaited<ReturnType<typeof registerUser>>;
 
   beforeAll(async () => {
-    t = await startTestApp({ JWT_SIGNING_KEYS: pem(signingKey), JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE });
+    t = await startTestApp({
+      JWT_SIGNING_KEYS: pem(signingKey),
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+    });
     user = await registerUser(t.http);
     kid = headerOf(user.accessToken).kid!;
   });
@@ -38,7 +42,11 @@ describe('access tokens', () => {
   });
 
   /** A token signed with Warden's own key, for the claims a spec wants to get wrong on purpose. */
-  function forge(claims: JWTPayload, header: Record<string, unknown> = {}, key: KeyObject = signingKey) {
+  function forge(
+    claims: JWTPayload,
+    header: Record<string, unknown> = {},
+    key: KeyObject = signingKey,
+  ) {
     const { sub, sid } = claimsOf(user.accessToken);
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({
@@ -98,7 +106,10 @@ describe('access tokens', () => {
 
   it.each<[string, () => Promise<string>]>([
     ['an expired token', () => forge({ exp: Math.floor(Date.now() / 1000) - 120 })],
-    ['a token not valid before a future time', () => forge({ nbf: Math.floor(Date.now() / 1000) + 600 })],
+    [
+      'a token not valid before a future time',
+      () => forge({ nbf: Math.floor(Date.now() / 1000) + 600 }),
+    ],
     ['a token for another audience', () => forge({ aud: 'someone-else' })],
     ['a token from another issuer', () => forge({ iss: 'https://evil.example' })],
     ['a token typed as a plain JWT', () => forge({}, { typ: 'JWT' })],
@@ -122,15 +133,22 @@ describe('access tokens', () => {
   it('should refuse HS256 signed with the public key as the HMAC secret', async () => {
     const header = base64url({ alg: 'HS256', typ: 'at+jwt', kid });
     const payload = user.accessToken.split('.')[1];
-    const publicPem = createPublicKey(signingKey).export({ format: 'pem', type: 'spki' }).toString();
-    const signature = createHmac('sha256', publicPem).update(`${header}.${payload}`).digest('base64url');
+    const publicPem = createPublicKey(signingKey)
+      .export({ format: 'pem', type: 'spki' })
+      .toString();
+    const signature = createHmac('sha256', publicPem)
+      .update(`${header}.${payload}`)
+      .digest('base64url');
 
     await me(`${header}.${payload}.${signature}`).expect(401, /invalid_access_token/);
   });
 
   it('should refuse a token whose payload was changed after signing', async () => {
     const [header, payload, signature] = user.accessToken.split('.');
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
 
     await me(`${header}.${base64url({ ...claims, roles: ['admin'] })}.${signature}`).expect(401);
   });
@@ -141,7 +159,11 @@ describe('access tokens', () => {
 
     const token = await forge(
       {},
-      { jwk: attackerJwk, jku: 'https://evil.example/jwks.json', x5u: 'https://evil.example/cert.pem' },
+      {
+        jwk: attackerJwk,
+        jku: 'https://evil.example/jwks.json',
+        x5u: 'https://evil.example/cert.pem',
+      },
       attackerKey,
     );
 

@@ -49,9 +49,17 @@ describe('error responses', () => {
   it.each([
     ['a form post', 'application/x-www-form-urlencoded', 'email=a%40b.c&password=secret12345'],
     ['plain text', 'text/plain', '{"email":"a@b.c","password":"secret12345"}'],
-    ['multipart', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--'],
+    [
+      'multipart',
+      'multipart/form-data; boundary=x',
+      '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--',
+    ],
   ])('should refuse %s with unsupported_media_type', async (_case, contentType, body) => {
-    const response = await t.http.post('/auth/login').set('Content-Type', contentType).send(body).expect(415);
+    const response = await t.http
+      .post('/auth/login')
+      .set('Content-Type', contentType)
+      .send(body)
+      .expect(415);
 
     expect(response.headers['content-type']).toMatch(PROBLEM);
     expect(response.body).toMatchObject({ status: 415, code: 'unsupported_media_type' });
@@ -82,22 +90,38 @@ describe('error responses', () => {
     ['a string', '"hello"'],
     ['a number', '42'],
     ['null', 'null'],
-    ['a __proto__ key', '{"__proto__": {"admin": true}, "email": "a@b.c", "password": "secret12345"}'],
+    [
+      'a __proto__ key',
+      '{"__proto__": {"admin": true}, "email": "a@b.c", "password": "secret12345"}',
+    ],
   ])('should answer %s as the body with 400, not 500', async (_case, body) => {
-    const response = await t.http.post('/auth/login').set('Content-Type', 'application/json').send(body);
+    const response = await t.http
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(body);
 
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'validation_failed' });
   });
 
   it('should answer an empty body with validation_failed', async () => {
-    const response = await t.http.post('/auth/register').set('Content-Type', 'application/json').send('').expect(400);
+    const response = await t.http
+      .post('/auth/register')
+      .set('Content-Type', 'application/json')
+      .send('')
+      .expect(400);
 
-    expect(response.body).toMatchObject({ code: 'validation_failed', errors: expect.any(Array) as unknown });
+    expect(response.body).toMatchObject({
+      code: 'validation_failed',
+      errors: expect.any(Array) as unknown,
+    });
   });
 
   it('should list every invalid field with its message', async () => {
-    const response = await t.http.post('/auth/register').send({ email: 'nope', password: 'short' }).expect(400);
+    const response = await t.http
+      .post('/auth/register')
+      .send({ email: 'nope', password: 'short' })
+      .expect(400);
 
     expect(response.body).toEqual({
       type: 'about:blank',
@@ -120,7 +144,9 @@ describe('error responses', () => {
     ]);
 
     for (const response of responses) {
-      expect(response.text).not.toMatch(/at \w+ \(|node_modules|Error:|stack|SyntaxError|jsonwebtoken/);
+      expect(response.text).not.toMatch(
+        /at \w+ \(|node_modules|Error:|stack|SyntaxError|jsonwebtoken/,
+      );
     }
   });
 
@@ -134,7 +160,10 @@ describe('error responses', () => {
   it('should name the request in an X-Request-Id header, keeping a sane one from the caller', async () => {
     const generated = await t.http.get('/health/live').expect(200);
     const echoed = await t.http.get('/no/such/route').set('X-Request-Id', 'trace-123').expect(404);
-    const replaced = await t.http.get('/health/live').set('X-Request-Id', 'bad id\twith spaces').expect(200);
+    const replaced = await t.http
+      .get('/health/live')
+      .set('X-Request-Id', 'bad id\twith spaces')
+      .expect(200);
 
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(echoed.headers['x-request-id']).toBe('trace-123');

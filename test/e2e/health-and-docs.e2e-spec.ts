@@ -8,7 +8,10 @@ interface OpenApiOperation {
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, OpenApiOperation>>;
-  components: { securitySchemes: Record<string, Record<string, unknown>>; schemas: Record<string, unknown> };
+  components: {
+    securitySchemes: Record<string, Record<string, unknown>>;
+    schemas: Record<string, unknown>;
+  };
 }
 
 describe('health, keys and documentation', () => {
@@ -37,7 +40,14 @@ describe('health, keys and documentation', () => {
 
     expect(response.headers['cache-control']).toMatch(/max-age=\d+/);
     expect(response.body).toEqual({
-      keys: [expect.objectContaining({ kty: 'EC', alg: 'ES256', use: 'sig', kid: expect.any(String) as unknown })],
+      keys: [
+        expect.objectContaining({
+          kty: 'EC',
+          alg: 'ES256',
+          use: 'sig',
+          kid: expect.any(String) as unknown,
+        }),
+      ],
     });
   });
 
@@ -73,8 +83,16 @@ describe('health, keys and documentation', () => {
 
     it('should offer the Bearer scheme and the refresh cookie scheme', () => {
       expect(document.components.securitySchemes).toEqual({
-        'access-token': expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }) as unknown,
-        'refresh-cookie': expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'refresh_token' }) as unknown,
+        'access-token': expect.objectContaining({
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+        }) as unknown,
+        'refresh-cookie': expect.objectContaining({
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'refresh_token',
+        }) as unknown,
       });
       expect(document.paths['/users/me'].get.security).toEqual([{ 'access-token': [] }]);
       expect(document.paths['/auth/refresh'].post.security).toEqual([{ 'refresh-cookie': [] }]);
@@ -83,15 +101,29 @@ describe('health, keys and documentation', () => {
     it('should document request schemas and the problems each route can answer', () => {
       const login = document.paths['/auth/login'].post;
       expect(login.requestBody).toBeDefined();
-      expect(Object.keys(login.responses).sort()).toEqual(['200', '400', '401', '413', '415', '429']);
+      expect(Object.keys(login.responses).sort()).toEqual([
+        '200',
+        '400',
+        '401',
+        '413',
+        '415',
+        '429',
+      ]);
       expect(login.responses['401'].content?.['application/problem+json'].examples).toHaveProperty(
         'invalid_credentials',
       );
 
       const refresh = document.paths['/auth/refresh'].post;
-      expect(Object.keys(refresh.responses['401'].content?.['application/problem+json'].examples ?? {}).sort()).toEqual(
-        ['invalid_refresh_token', 'refresh_token_reused', 'session_expired', 'session_revoked'],
-      );
+      expect(
+        Object.keys(
+          refresh.responses['401'].content?.['application/problem+json'].examples ?? {},
+        ).sort(),
+      ).toEqual([
+        'invalid_refresh_token',
+        'refresh_token_reused',
+        'session_expired',
+        'session_revoked',
+      ]);
       expect(refresh.responses['403']).toBeDefined();
       expect(document.paths['/auth/register'].post.responses['409']).toBeDefined();
       expect(document.components.schemas).toHaveProperty('TokenResponseDto');
@@ -116,7 +148,10 @@ describe('health, keys and documentation', () => {
 
       expect(protectedRoutes.length).toBeGreaterThan(0);
       for (const { method, path, operation } of protectedRoutes) {
-        expect({ path, security: operation.security }).toEqual({ path, security: [{ 'access-token': [] }] });
+        expect({ path, security: operation.security }).toEqual({
+          path,
+          security: [{ 'access-token': [] }],
+        });
         const response = await t.http[method as 'get' | 'post'](path);
         expect({ path, status: response.status }).toEqual({ path, status: 401 });
       }

@@ -1,5 +1,11 @@
 import { refreshCookie } from 'test/support/cookies';
-import { login, PASSWORD, refreshWithBody, registerUser, type TokenResponse } from 'test/support/factories';
+import {
+  login,
+  PASSWORD,
+  refreshWithBody,
+  registerUser,
+  type TokenResponse,
+} from 'test/support/factories';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 describe('logout', () => {
@@ -20,24 +26,44 @@ describe('logout', () => {
       await t.http.post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
 
       await refreshWithBody(t.http, user.refreshToken).expect(401, /session_revoked/);
-      const me = await t.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(401);
+      const me = await t.http
+        .get('/users/me')
+        .auth(user.accessToken, { type: 'bearer' })
+        .expect(401);
       expect(me.body).toMatchObject({ code: 'invalid_access_token' });
     });
 
     it('should end the session of a cookie token and clear the cookie', async () => {
       const user = await registerUser(t.http);
-      const signIn = await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+      const signIn = await t.http
+        .post('/auth/login')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(200);
       const cookie = refreshCookie(signIn.headers)!.value;
 
-      const response = await t.http.post('/auth/logout').set('Cookie', `refresh_token=${cookie}`).expect(204);
+      const response = await t.http
+        .post('/auth/logout')
+        .set('Cookie', `refresh_token=${cookie}`)
+        .expect(204);
 
       const cleared = refreshCookie(response.headers)!;
       expect(cleared.value).toBe('');
-      expect(cleared.attributes).toMatchObject({ path: '/auth', httponly: true, secure: true, samesite: 'Strict' });
+      expect(cleared.attributes).toMatchObject({
+        path: '/auth',
+        httponly: true,
+        secure: true,
+        samesite: 'Strict',
+      });
       expect(new Date(cleared.attributes.expires as string).getTime()).toBeLessThan(Date.now());
       expect(response.text).toBe('');
-      await t.http.post('/auth/refresh').set('Cookie', `refresh_token=${cookie}`).expect(401, /session_revoked/);
-      await t.http.get('/users/me').auth((signIn.body as TokenResponse).accessToken, { type: 'bearer' }).expect(401);
+      await t.http
+        .post('/auth/refresh')
+        .set('Cookie', `refresh_token=${cookie}`)
+        .expect(401, /session_revoked/);
+      await t.http
+        .get('/users/me')
+        .auth((signIn.body as TokenResponse).accessToken, { type: 'bearer' })
+        .expect(401);
     });
 
     it('should leave the other sessions of the user working', async () => {
@@ -61,12 +87,18 @@ describe('logout', () => {
       const user = await registerUser(t.http);
 
       await t.http.post('/auth/logout').expect(401, /invalid_refresh_token/);
-      await t.http.post('/auth/logout').send({ refreshToken: user.accessToken }).expect(401, /invalid_refresh_token/);
+      await t.http
+        .post('/auth/logout')
+        .send({ refreshToken: user.accessToken })
+        .expect(401, /invalid_refresh_token/);
     });
 
     it('should refuse a cookie logout from a foreign origin and keep the session', async () => {
       const user = await registerUser(t.http);
-      const signIn = await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+      const signIn = await t.http
+        .post('/auth/login')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(200);
       const cookie = refreshCookie(signIn.headers)!.value;
 
       await t.http

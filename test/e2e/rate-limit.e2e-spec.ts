@@ -41,8 +41,14 @@ describe('rate limits', () => {
 
     it('should count registrations under the login limit', async () => {
       const email = uniqueEmail();
-      await t.http.post('/auth/register').send({ email, password: 'a perfectly fine passphrase' }).expect(201);
-      await t.http.post('/auth/register').send({ email, password: 'a perfectly fine passphrase' }).expect(409);
+      await t.http
+        .post('/auth/register')
+        .send({ email, password: 'a perfectly fine passphrase' })
+        .expect(201);
+      await t.http
+        .post('/auth/register')
+        .send({ email, password: 'a perfectly fine passphrase' })
+        .expect(409);
       await wrongLogin(t, email).expect(401);
 
       await wrongLogin(t, email).expect(429);
@@ -61,11 +67,17 @@ describe('rate limits', () => {
       const user = await registerUser(t.http);
       let token = user.refreshToken;
       for (let i = 0; i < 4; i++) {
-        const response = await t.http.post('/auth/refresh').send({ refreshToken: token }).expect(200);
+        const response = await t.http
+          .post('/auth/refresh')
+          .send({ refreshToken: token })
+          .expect(200);
         token = (response.body as { refreshToken: string }).refreshToken;
       }
 
-      await t.http.post('/auth/refresh').send({ refreshToken: token }).expect(429, /too_many_requests/);
+      await t.http
+        .post('/auth/refresh')
+        .send({ refreshToken: token })
+        .expect(429, /too_many_requests/);
     });
 
     it('should limit all requests per IP, but never the health checks', async () => {

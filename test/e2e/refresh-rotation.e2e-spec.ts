@@ -74,16 +74,20 @@ describe('POST /auth/refresh (rotation)', () => {
     expect(seen.size).toBe(51);
     await t.http
       .get('/users/me')
-      .auth((await refreshWithBody(t.http, token).expect(200)).body.accessToken as string, { type: 'bearer' })
+      .auth((await refreshWithBody(t.http, token).expect(200)).body.accessToken as string, {
+        type: 'bearer',
+      })
       .expect(200);
   });
 
   it('should answer the predecessor inside the grace window with the same successor token', async () => {
     const user = await registerUser(t.http);
-    const first = (await refreshWithBody(t.http, user.refreshToken).expect(200)).body as TokenResponse;
+    const first = (await refreshWithBody(t.http, user.refreshToken).expect(200))
+      .body as TokenResponse;
 
     advanceClock(5);
-    const replay = (await refreshWithBody(t.http, user.refreshToken).expect(200)).body as TokenResponse;
+    const replay = (await refreshWithBody(t.http, user.refreshToken).expect(200))
+      .body as TokenResponse;
 
     expect(replay.refreshToken).toBe(first.refreshToken);
     expect(replay.accessToken).not.toBe(first.accessToken);
@@ -103,7 +107,9 @@ describe('POST /auth/refresh (rotation)', () => {
         }),
       ),
     );
-    const bodies = (await Promise.all(responses.map((response) => response.json()))) as TokenResponse[];
+    const bodies = (await Promise.all(
+      responses.map((response) => response.json()),
+    )) as TokenResponse[];
 
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     expect(new Set(bodies.map((body) => jtiOf(body.refreshToken!))).size).toBe(1);
@@ -113,7 +119,8 @@ describe('POST /auth/refresh (rotation)', () => {
 
   it('should revoke the session when the predecessor is presented after the grace window', async () => {
     const user = await registerUser(t.http);
-    const next = (await refreshWithBody(t.http, user.refreshToken).expect(200)).body as TokenResponse;
+    const next = (await refreshWithBody(t.http, user.refreshToken).expect(200))
+      .body as TokenResponse;
 
     advanceClock(11);
     const reuse = await refreshWithBody(t.http, user.refreshToken).expect(401);
@@ -127,7 +134,8 @@ describe('POST /auth/refresh (rotation)', () => {
 
   it('should detect reuse of a token older than the predecessor at once', async () => {
     const user = await registerUser(t.http);
-    const second = (await refreshWithBody(t.http, user.refreshToken).expect(200)).body as TokenResponse;
+    const second = (await refreshWithBody(t.http, user.refreshToken).expect(200))
+      .body as TokenResponse;
     await refreshWithBody(t.http, second.refreshToken!).expect(200);
 
     await refreshWithBody(t.http, user.refreshToken).expect(401, /refresh_token_reused/);
@@ -136,7 +144,8 @@ describe('POST /auth/refresh (rotation)', () => {
   it('should leave other sessions of the user alone when one is revoked for reuse', async () => {
     const user = await registerUser(t.http);
     const other = await login(t.http, user.email);
-    const second = (await refreshWithBody(t.http, user.refreshToken).expect(200)).body as TokenResponse;
+    const second = (await refreshWithBody(t.http, user.refreshToken).expect(200))
+      .body as TokenResponse;
     await refreshWithBody(t.http, second.refreshToken!).expect(200);
     await refreshWithBody(t.http, user.refreshToken).expect(401, /refresh_token_reused/);
 
@@ -161,32 +170,46 @@ describe('POST /auth/refresh (rotation)', () => {
   it('should refuse a refresh token presented as an access token', async () => {
     const user = await registerUser(t.http);
 
-    await t.http.get('/users/me').auth(user.refreshToken, { type: 'bearer' }).expect(401, /invalid_access_token/);
+    await t.http
+      .get('/users/me')
+      .auth(user.refreshToken, { type: 'bearer' })
+      .expect(401, /invalid_access_token/);
   });
 
   it('should refuse a missing, malformed or tampered refresh token', async () => {
     const user = await registerUser(t.http);
     const [header, payload, signature] = user.refreshToken.split('.');
-    const tampered = Buffer.from(payload, 'base64url').toString().replace(/"sid":"[^"]+"/, '"sid":"00000000-0000-4000-8000-000000000000"');
+    const tampered = Buffer.from(payload, 'base64url')
+      .toString()
+      .replace(/"sid":"[^"]+"/, '"sid":"00000000-0000-4000-8000-000000000000"');
 
     await t.http.post('/auth/refresh').expect(401, /invalid_refresh_token/);
     await refreshWithBody(t.http, 'not-a-jwt').expect(401, /invalid_refresh_token/);
-    await refreshWithBody(t.http, `${header}.${Buffer.from(tampered).toString('base64url')}.${signature}`).expect(
-      401,
-      /invalid_refresh_token/,
-    );
+    await refreshWithBody(
+      t.http,
+      `${header}.${Buffer.from(tampered).toString('base64url')}.${signature}`,
+    ).expect(401, /invalid_refresh_token/);
   });
 
   describe('with the cookie transport', () => {
     async function cookieLogin(): Promise<{ cookie: string; body: TokenResponse }> {
       const { email } = await registerUser(t.http);
-      const response = await t.http.post('/auth/login').send({ email, password: 'a perfectly fine passphrase' }).expect(200);
-      return { cookie: refreshCookie(response.headers)!.value, body: response.body as TokenResponse };
+      const response = await t.http
+        .post('/auth/login')
+        .send({ email, password: 'a perfectly fine passphrase' })
+        .expect(200);
+      return {
+        cookie: refreshCookie(response.headers)!.value,
+        body: response.body as TokenResponse,
+      };
     }
 
     it('should set the refresh token as a strict, HttpOnly, Secure cookie on /auth, not in the body', async () => {
       const { email } = await registerUser(t.http);
-      const response = await t.http.post('/auth/login').send({ email, password: 'a perfectly fine passphrase' }).expect(200);
+      const response = await t.http
+        .post('/auth/login')
+        .send({ email, password: 'a perfectly fine passphrase' })
+        .expect(200);
 
       const cookie = refreshCookie(response.headers)!;
       expect(cookie.attributes).toEqual({
@@ -204,11 +227,19 @@ describe('POST /auth/refresh (rotation)', () => {
     it('should rotate the cookie and answer in the cookie', async () => {
       const { cookie } = await cookieLogin();
 
-      const response = await t.http.post('/auth/refresh').set('Cookie', `refresh_token=${cookie}`).expect(200);
+      const response = await t.http
+        .post('/auth/refresh')
+        .set('Cookie', `refresh_token=${cookie}`)
+        .expect(200);
 
       const rotated = refreshCookie(response.headers)!;
       expect(jtiOf(rotated.value)).not.toBe(jtiOf(cookie));
-      expect(rotated.attributes).toMatchObject({ httponly: true, secure: true, samesite: 'Strict', path: '/auth' });
+      expect(rotated.attributes).toMatchObject({
+        httponly: true,
+        secure: true,
+        samesite: 'Strict',
+        path: '/auth',
+      });
       expect(response.body).not.toHaveProperty('refreshToken');
     });
 

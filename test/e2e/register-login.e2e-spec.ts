@@ -86,7 +86,9 @@ describe('registration and login', () => {
 
       const statuses = await Promise.all(
         [email, email.toUpperCase()].map(async (spelling) => {
-          const response = await t.http.post('/auth/register').send({ email: spelling, password: PASSWORD });
+          const response = await t.http
+            .post('/auth/register')
+            .send({ email: spelling, password: PASSWORD });
           return response.status;
         }),
       );
@@ -151,7 +153,11 @@ describe('registration and login', () => {
         .expect(200);
 
       const body = response.body as TokenResponse;
-      expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { id: user.user!.id } });
+      expect(body).toMatchObject({
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        user: { id: user.user!.id },
+      });
       expect(claimsOf(body.accessToken).sid).not.toBe(claimsOf(user.accessToken).sid);
     });
 
@@ -191,7 +197,10 @@ describe('registration and login', () => {
     it('should refuse a login body without a password', async () => {
       const user = await registerUser(t.http);
 
-      await t.http.post('/auth/login').send({ email: user.email }).expect(400, /validation_failed/);
+      await t.http
+        .post('/auth/login')
+        .send({ email: user.email })
+        .expect(400, /validation_failed/);
     });
   });
 
@@ -199,7 +208,10 @@ describe('registration and login', () => {
     it('should return the profile of the access token owner', async () => {
       const user = await registerUser(t.http, { displayName: 'Grace' });
 
-      const response = await t.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
+      const response = await t.http
+        .get('/users/me')
+        .auth(user.accessToken, { type: 'bearer' })
+        .expect(200);
 
       expect(response.body).toEqual({
         id: user.user!.id,

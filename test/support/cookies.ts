@@ -8,7 +8,11 @@ export interface SetCookie {
 /** Parses Set-Cookie headers exactly as sent, so specs can assert on every attribute. */
 export function setCookies(headers: Record<string, unknown>): SetCookie[] {
   const header = headers['set-cookie'];
-  const lines = Array.isArray(header) ? (header as string[]) : typeof header === 'string' ? [header] : [];
+  const lines = Array.isArray(header)
+    ? (header as string[])
+    : typeof header === 'string'
+      ? [header]
+      : [];
   return lines.map((raw) => {
     const [pair, ...attributes] = raw.split(';').map((part) => part.trim());
     const separator = pair.indexOf('=');

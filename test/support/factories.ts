@@ -14,7 +14,13 @@ export interface TokenResponse {
   expiresIn: number;
   refreshToken?: string;
   refreshExpiresIn: number;
-  user?: { id: string; email: string; displayName: string | null; roles: string[]; createdAt: string };
+  user?: {
+    id: string;
+    email: string;
+    displayName: string | null;
+    roles: string[];
+    createdAt: string;
+  };
 }
 
 /** Registers a new user with the refresh token in the body, for specs that are not about cookies. */
@@ -36,7 +42,10 @@ export async function login(
   email: string,
   password = PASSWORD,
 ): Promise<TokenResponse & { refreshToken: string }> {
-  const response = await http.post('/auth/login').send({ email, password, transport: 'body' }).expect(200);
+  const response = await http
+    .post('/auth/login')
+    .send({ email, password, transport: 'body' })
+    .expect(200);
   return response.body as TokenResponse & { refreshToken: string };
 }
 

@@ -1,4 +1,9 @@
-import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  type JWTPayload,
+  type ProtectedHeaderParameters,
+} from 'jose';
 
 export function claimsOf(token: string): JWTPayload & Record<string, unknown> {
   return decodeJwt(token);

@@ -11,7 +11,8 @@ import {
 
 const TRANSPORTS: RefreshTokenTransport[] = ['cookie', 'body'];
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
 
 class TransportDto {
   @ApiPropertyOptional({
@@ -32,13 +33,21 @@ export class LoginDto extends TransportDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ format: 'password', example: 'correct horse battery staple', maxLength: PASSWORD_MAX_LENGTH })
+  @ApiProperty({
+    format: 'password',
+    example: 'correct horse battery staple',
+    maxLength: PASSWORD_MAX_LENGTH,
+  })
   @IsPasswordLength(1)
   password!: string;
 }
 
 export class RegisterDto extends TransportDto {
-  @ApiProperty({ format: 'email', example: 'ada@example.com', description: 'Trimmed and lower-cased; unique.' })
+  @ApiProperty({
+    format: 'email',
+    example: 'ada@example.com',
+    description: 'Trimmed and lower-cased; unique.',
+  })
   @Transform(trim)
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)

@@ -12,7 +12,9 @@ export class TokenResponseDto {
   @ApiProperty({ description: 'Seconds until the access token expires.', example: 900 })
   expiresIn!: number;
 
-  @ApiPropertyOptional({ description: 'Only with `transport: "body"`; otherwise it is in the cookie.' })
+  @ApiPropertyOptional({
+    description: 'Only with `transport: "body"`; otherwise it is in the cookie.',
+  })
   refreshToken?: string;
 
   @ApiProperty({ description: 'Seconds until the refresh token expires.', example: 604800 })

@@ -25,7 +25,10 @@ export class JwtRefreshGuard extends AuthGuard('jwt-refresh') {
 
   override canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (presentedRefreshToken(request)?.transport === 'cookie' && !this.isSameSiteOrAllowed(request)) {
+    if (
+      presentedRefreshToken(request)?.transport === 'cookie' &&
+      !this.isSameSiteOrAllowed(request)
+    ) {
       throw new CsrfRejectedError();
     }
     return super.canActivate(context) as Promise<boolean>;

@@ -56,7 +56,11 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, 'jwt-access') 
   }
 
   validate({ header, payload }: Jwt): AuthenticatedUser {
-    if (!hasTokenType(header, ACCESS_TOKEN_TYPE) || typeof payload === 'string' || !isAccessTokenClaims(payload)) {
+    if (
+      !hasTokenType(header, ACCESS_TOKEN_TYPE) ||
+      typeof payload === 'string' ||
+      !isAccessTokenClaims(payload)
+    ) {
       throw new InvalidAccessTokenError();
     }
     if (this.sessions.isRevoked(payload.sid)) {

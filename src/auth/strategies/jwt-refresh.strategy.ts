@@ -5,10 +5,7 @@ import type { Jwt, JwtPayload } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 
 import { InvalidRefreshTokenError } from 'src/auth/auth.errors';
-import {
-  presentedRefreshToken,
-  type RefreshTokenTransport,
-} from 'src/auth/refresh-token-source';
+import { presentedRefreshToken, type RefreshTokenTransport } from 'src/auth/refresh-token-source';
 import { asJwtKey, KeyMaterial } from 'src/auth/tokens/key-material';
 import { hasTokenType, REFRESH_TOKEN_TYPE } from 'src/auth/tokens/token.service';
 import { InjectConfig } from 'src/config/config.module';
@@ -61,7 +58,12 @@ export class JwtRefreshStrategy extends PassportStrategy(Strategy, 'jwt-refresh'
 
   validate(request: FastifyRequest, { header, payload }: Jwt): RefreshTokenClaims {
     const presented = presentedRefreshToken(request);
-    if (!presented || !hasTokenType(header, REFRESH_TOKEN_TYPE) || typeof payload === 'string' || !isRefreshClaims(payload)) {
+    if (
+      !presented ||
+      !hasTokenType(header, REFRESH_TOKEN_TYPE) ||
+      typeof payload === 'string' ||
+      !isRefreshClaims(payload)
+    ) {
       throw new InvalidRefreshTokenError();
     }
     return {

@@ -26,10 +26,15 @@ describe(KeyMaterial.name, () => {
 
     it('should sign with the first configured key and publish all of them', async () => {
       const [a, b] = [1, 2].map(() =>
-        generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }),
+        generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+          format: 'pem',
+          type: 'pkcs8',
+        }),
       );
 
-      const keys = await KeyMaterial.load(parseEnv({ DATA_DIR: dataDir(), JWT_SIGNING_KEYS: `${a}${b}` }));
+      const keys = await KeyMaterial.load(
+        parseEnv({ DATA_DIR: dataDir(), JWT_SIGNING_KEYS: `${a.toString()}${b.toString()}` }),
+      );
 
       expect(keys.jwks.keys.map((key) => key.kid)).toEqual(keys.signingKeys.map((key) => key.kid));
       expect(keys.jwks.keys).toHaveLength(2);
@@ -38,16 +43,24 @@ describe(KeyMaterial.name, () => {
     });
 
     it('should pick the algorithm from the key: ES256 for P-256, RS256 for RSA', async () => {
-      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' });
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+        format: 'pem',
+        type: 'pkcs8',
+      });
 
-      const keys = await KeyMaterial.load(parseEnv({ DATA_DIR: dataDir(), JWT_SIGNING_KEYS: rsa.toString() }));
+      const keys = await KeyMaterial.load(
+        parseEnv({ DATA_DIR: dataDir(), JWT_SIGNING_KEYS: rsa.toString() }),
+      );
 
       expect(keys.currentSigningKey.alg).toBe('RS256');
       expect(keys.algorithms).toEqual(['RS256']);
     });
 
     it('should refuse a key type it cannot sign access tokens with', async () => {
-      const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
+      const ed25519 = generateKeyPairSync('ed25519').privateKey.export({
+        format: 'pem',
+        type: 'pkcs8',
+      });
 
       await expect(
         KeyMaterial.load(parseEnv({ DATA_DIR: dataDir(), JWT_SIGNING_KEYS: ed25519.toString() })),

@@ -36,7 +36,11 @@ const MIN_RSA_MODULUS_BITS = 2048;
 
 function signingAlgorithm(key: KeyObject): SigningAlgorithm {
   const details = key.asymmetricKeyDetails;
-  if (key.asymmetricKeyType === 'ec' && details?.namedCurve && ALGORITHM_BY_CURVE[details.namedCurve]) {
+  if (
+    key.asymmetricKeyType === 'ec' &&
+    details?.namedCurve &&
+    ALGORITHM_BY_CURVE[details.namedCurve]
+  ) {
     return ALGORITHM_BY_CURVE[details.namedCurve];
   }
   if (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= MIN_RSA_MODULUS_BITS) {
@@ -104,7 +108,13 @@ export class KeyMaterial {
     }
     const rotationKey = createSecretKey(
       Buffer.from(
-        hkdfSync('sha256', refreshTokenSecret.export(), Buffer.alloc(0), 'warden refresh-token rotation', 32),
+        hkdfSync(
+          'sha256',
+          refreshTokenSecret.export(),
+          Buffer.alloc(0),
+          'warden refresh-token rotation',
+          32,
+        ),
       ),
     );
     return new KeyMaterial(

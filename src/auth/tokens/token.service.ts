@@ -55,7 +55,10 @@ export class TokenService {
    * without coordinating. The session id has a fixed length, so the concatenation is unambiguous.
    */
   successorRefreshTokenId(sessionId: string, jti: string): string {
-    return createHmac('sha256', this.keys.rotationKey).update(sessionId).update(jti).digest('base64url');
+    return createHmac('sha256', this.keys.rotationKey)
+      .update(sessionId)
+      .update(jti)
+      .digest('base64url');
   }
 
   signAccessToken({ userId, sessionId, roles }: AccessTokenSubject): string {
