@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build: install everything, compile, then drop the dev dependencies (CI runs the same steps:
+# npm ci, npm run build, and a production boot from `npm ci --omit=dev`).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY nest-cli.json tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY src ./src
+COPY libs ./libs
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Run: production mode, unprivileged user. Secrets come from the environment or mounted files
+# (REFRESH_TOKEN_SECRET, JWT_SIGNING_KEYS or JWT_SIGNING_KEY_FILES); without them Warden exits
+# and names the missing variable. Set DATABASE_URL, or mount a volume at /app/data for the
+# embedded database.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/app/data
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/src/main.js"]
