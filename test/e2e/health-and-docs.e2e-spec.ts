@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 interface OpenApiOperation {
@@ -156,5 +158,20 @@ describe('health, keys and documentation', () => {
         expect({ path, status: response.status }).toEqual({ path, status: 401 });
       }
     });
+  });
+
+  // Last: it takes the database away from this application.
+  it('should report not ready, as a problem, when the database is gone', async () => {
+    await t.app.get(DataSource).destroy();
+
+    const response = await t.http.get('/health/ready').expect(503);
+
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({
+      status: 503,
+      code: 'service_unavailable',
+      checks: { database: { status: 'down' } },
+    });
+    await t.http.get('/health/live').expect(200);
   });
 });

@@ -161,6 +161,25 @@ describe('POST /auth/refresh (rotation)', () => {
     expect(response.body).toMatchObject({ code: 'session_expired' });
   });
 
+  it('should end the session at SESSION_MAX_AGE however often it is refreshed', async () => {
+    const user = await registerUser(t.http);
+    let token = user.refreshToken;
+    let body: TokenResponse | undefined;
+
+    for (const day of [6, 12, 18, 24]) {
+      advanceClock(day * 86_400);
+      body = (await refreshWithBody(t.http, token).expect(200)).body as TokenResponse;
+      token = body.refreshToken!;
+    }
+    // Six days remain of the thirty: the idle expiry, and the token, stop there.
+    expect(body!.refreshExpiresIn).toBeLessThanOrEqual(6 * 86_400);
+    expect(body!.refreshExpiresIn).toBeGreaterThan(6 * 86_400 - 60);
+    expect(claimsOf(token).exp! - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(30 * 86_400);
+
+    advanceClock(30 * 86_400 + 60);
+    await refreshWithBody(t.http, token).expect(401, /session_expired/);
+  });
+
   it('should refuse an access token presented as a refresh token', async () => {
     const user = await registerUser(t.http);
 

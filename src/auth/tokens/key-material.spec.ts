@@ -3,6 +3,8 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { Logger } from '@nestjs/common';
+
 import { KeyMaterial } from 'src/auth/tokens/key-material';
 import { parseEnv } from 'src/config/env.schema';
 
@@ -11,6 +13,16 @@ function dataDir(): string {
 }
 
 describe(KeyMaterial.name, () => {
+  let warn: jest.SpyInstance;
+
+  beforeEach(() => {
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
   describe('load', () => {
     it('should generate development keys once and reuse them on the next boot', async () => {
       const dir = dataDir();
@@ -19,6 +31,8 @@ describe(KeyMaterial.name, () => {
       const second = await KeyMaterial.load(parseEnv({ DATA_DIR: dir }));
 
       expect(second.currentSigningKey.kid).toBe(first.currentSigningKey.kid);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('JWT_SIGNING_KEYS is not set'));
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('REFRESH_TOKEN_SECRET is not set'));
       expect(second.refreshSecret.equals(first.refreshSecret)).toBe(true);
       expect(statSync(join(dir, 'keys', 'signing-key.pem')).mode & 0o777).toBe(0o600);
       expect(statSync(join(dir, 'keys', 'refresh-token-secret')).mode & 0o777).toBe(0o600);
