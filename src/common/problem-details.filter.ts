@@ -1,16 +1,26 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { QueryFailedError } from 'typeorm';
 
-import { toProblemResponse, type ProblemResponse } from 'src/common/problem-details';
+import { toProblemResponse } from 'src/common/problem-details';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-export function sendProblem(reply: FastifyReply, { problem, headers }: ProblemResponse): void {
-  void reply
-    .status(problem.status)
-    .headers(headers)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problem));
+/**
+ * What may be logged of an unexpected error. The parameters of a failed query never are: they can
+ * hold password hashes and token digests.
+ */
+export function loggableError(error: unknown): unknown {
+  if (!(error instanceof QueryFailedError)) {
+    return error;
+  }
+  const { code } = error.driverError as { code?: string };
+  return Object.assign(new Error(error.message), {
+    name: 'QueryFailedError',
+    stack: error.stack,
+    query: error.query,
+    code,
+  });
 }
 
 /** Every error leaves the API as problem+json; unexpected ones are logged, never described. */
@@ -19,10 +29,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const response = toProblemResponse(error);
-    if (response.problem.status >= 500) {
-      this.logger.error(error);
+    const { problem, headers } = toProblemResponse(error);
+    if (problem.status >= 500) {
+      this.logger.error(loggableError(error));
     }
-    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), response);
+    void host
+      .switchToHttp()
+      .getResponse<FastifyReply>()
+      .status(problem.status)
+      .headers(headers)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem));
   }
 }

@@ -7,6 +7,7 @@ import { QueryFailedError } from 'typeorm';
 
 import { AppError, TooManyRequestsError, ValidationFailedError } from 'src/common/app-error';
 import { toProblemResponse } from 'src/common/problem-details';
+import { loggableError } from 'src/common/problem-details.filter';
 
 function fastifyError(statusCode: number, code: string, message = 'fastify says no'): Error {
   return Object.assign(new Error(message), { statusCode, code });
@@ -105,5 +106,31 @@ describe(toProblemResponse.name, () => {
       detail: 'An unexpected error occurred.',
       code: 'internal_error',
     });
+  });
+});
+
+describe(loggableError.name, () => {
+  it('should keep the query of a failed statement but never its parameters', () => {
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA';
+    const failed = new QueryFailedError(
+      'INSERT INTO users (email, password_hash) VALUES ($1, $2)',
+      ['ada@example.com', hash],
+      Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+    );
+
+    const logged = loggableError(failed);
+
+    expect(JSON.stringify(logged, Object.getOwnPropertyNames(logged))).not.toContain(hash);
+    expect(logged).toMatchObject({
+      message: 'deadlock detected',
+      query: failed.query,
+      code: '40P01',
+    });
+  });
+
+  it('should pass any other error through', () => {
+    const error = new Error('boom');
+
+    expect(loggableError(error)).toBe(error);
   });
 });
