@@ -12,9 +12,28 @@ Warden issues short-lived **access tokens** (ES256 JWTs, \`typ: at+jwt\`) and lo
 \`transport: "cookie"\` your browser keeps the refresh token in an HttpOnly cookie and sends it to
 \`POST /auth/refresh\` and \`POST /auth/logout\` by itself (Swagger UI cannot show or set it). With
 \`transport: "body"\` the refresh token is in the response; pass it as \`refreshToken\` in the body.
-Put the \`accessToken\` into **Authorize → ${ACCESS_TOKEN_SCHEME}** to call the protected routes.
+After a login, registration or refresh, this page authorizes itself with the new \`accessToken\`
+(**Authorize → ${ACCESS_TOKEN_SCHEME}**), so the protected routes work right away.
 Public keys for verifying access tokens: \`GET /.well-known/jwks.json\`.
 `;
+
+/**
+ * Runs in the browser: after a login, registration or refresh, Swagger UI authorizes itself with the
+ * new access token. It is serialised with Function#toString, so it can use no outer variables; the
+ * scheme name is spelled out.
+ */
+function authorizeWithIssuedAccessToken(response: { url: string; status: number; body?: unknown }) {
+  const issued = response.body as { accessToken?: unknown } | undefined;
+  if (response.status < 300 && /\/auth\/(login|register|refresh)$/.test(response.url)) {
+    if (typeof issued?.accessToken === 'string') {
+      const ui = (
+        globalThis as { ui?: { preauthorizeApiKey(scheme: string, value: string): void } }
+      ).ui;
+      ui?.preauthorizeApiKey('access-token', issued.accessToken);
+    }
+  }
+  return response;
+}
 
 /** Swagger UI at /docs, the OpenAPI document at /docs/openapi.json. */
 export function setUpSwagger(app: NestFastifyApplication): void {
@@ -49,6 +68,10 @@ export function setUpSwagger(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
-    swaggerOptions: { persistAuthorization: true, withCredentials: true },
+    swaggerOptions: {
+      persistAuthorization: true,
+      withCredentials: true,
+      responseInterceptor: authorizeWithIssuedAccessToken,
+    },
   });
 }

@@ -40,6 +40,15 @@ import {
 import { RateLimit } from 'src/rate-limit/rate-limit.decorator';
 import { EmailTakenError } from 'src/users/users.errors';
 
+/** The cookie example comes first, so Swagger UI sends an empty body and the browser the cookie. */
+const REFRESH_BODY_EXAMPLES = {
+  cookie: { summary: 'Use the refresh_token cookie (browsers, Swagger UI)', value: {} },
+  body: {
+    summary: 'Send the refresh token in the body',
+    value: { refreshToken: '<refresh token>' },
+  },
+};
+
 const REFRESH_PROBLEMS = [
   new InvalidRefreshTokenError(),
   new SessionExpiredError(),
@@ -104,7 +113,7 @@ export class AuthController {
     description:
       'Send the refresh token in the `refresh_token` cookie or as `refreshToken` in the body; the answer uses the same transport. Each refresh rotates the refresh token. Concurrent refreshes with one token within the grace window all receive the same new token; reuse of an older token revokes the session.',
   })
-  @ApiBody({ type: RefreshDto, required: false })
+  @ApiBody({ type: RefreshDto, required: false, examples: REFRESH_BODY_EXAMPLES })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(...REFRESH_PROBLEMS, ...BODY_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
   async refresh(
@@ -125,7 +134,7 @@ export class AuthController {
     summary: 'End the session of a refresh token',
     description: 'Its refresh and access tokens stop working at once. The cookie is cleared.',
   })
-  @ApiBody({ type: RefreshDto, required: false })
+  @ApiBody({ type: RefreshDto, required: false, examples: REFRESH_BODY_EXAMPLES })
   @ApiNoContentResponse({ description: 'The session has ended.' })
   @ApiProblems(
     new InvalidRefreshTokenError(),

@@ -60,6 +60,15 @@ describe('health, keys and documentation', () => {
     expect(response.text).toContain('swagger-ui');
   });
 
+  it('should make Swagger UI authorize itself with the access token of a login or refresh', async () => {
+    const init = (await t.http.get('/docs/swagger-ui-init.js').expect(200)).text;
+
+    expect(init).toContain('"withCredentials": true');
+    expect(init).toMatch(/"responseInterceptor": function/);
+    // The interceptor is serialised on its own, so it names the scheme literally.
+    expect(init).toContain("preauthorizeApiKey('access-token'");
+  });
+
   describe('/docs/openapi.json', () => {
     let document: OpenApiDocument;
 
@@ -128,6 +137,10 @@ describe('health, keys and documentation', () => {
       ]);
       expect(refresh.responses['403']).toBeDefined();
       expect(document.paths['/auth/register'].post.responses['409']).toBeDefined();
+      // Swagger UI sends the first example: an empty body, so the browser's cookie is used.
+      expect(refresh.requestBody).toMatchObject({
+        content: { 'application/json': { examples: { cookie: { value: {} } } } },
+      });
       expect(document.components.schemas).toHaveProperty('TokenResponseDto');
       expect(document.components.schemas).toHaveProperty('ProblemDto');
     });

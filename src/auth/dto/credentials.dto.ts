@@ -75,7 +75,6 @@ export class RegisterDto extends TransportDto {
 export class RefreshDto {
   @ApiPropertyOptional({
     description: 'The refresh token, when it is not sent in the `refresh_token` cookie.',
-    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6InJ0K2p3dCJ9.…',
   })
   @IsOptional()
   @IsString()
