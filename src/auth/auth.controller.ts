@@ -1,4 +1,13 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -68,6 +77,7 @@ export class AuthController {
   @Public()
   @RateLimit('login')
   @Post('register')
+  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Create an account and log in',
@@ -86,6 +96,7 @@ export class AuthController {
   @Public()
   @RateLimit('login')
   @Post('login')
+  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Log in with email and password',
@@ -106,6 +117,7 @@ export class AuthController {
   @RateLimit('refresh')
   @UseGuards(JwtRefreshGuard)
   @Post('refresh')
+  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.OK)
   @ApiCookieAuth(REFRESH_COOKIE_SCHEME)
   @ApiOperation({
