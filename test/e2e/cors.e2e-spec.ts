@@ -1,5 +1,4 @@
-import { refreshCookie } from 'test/support/cookies';
-import { PASSWORD, registerUser } from 'test/support/factories';
+import { cookieLogin, PASSWORD, registerUser } from 'test/support/factories';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 const APP_ORIGIN = 'https://app.example.com';
@@ -38,8 +37,7 @@ describe('browser clients on other origins (CORS_ORIGINS)', () => {
 
   it('should let a listed origin refresh with the cookie, and refuse any other', async () => {
     const { email } = await registerUser(t.http);
-    const login = await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(200);
-    const cookie = refreshCookie(login.headers)!.value;
+    const { cookie } = await cookieLogin(t.http, email);
 
     await t.http
       .post('/auth/refresh')

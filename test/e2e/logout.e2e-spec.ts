@@ -1,11 +1,5 @@
 import { refreshCookie } from 'test/support/cookies';
-import {
-  login,
-  PASSWORD,
-  refreshWithBody,
-  registerUser,
-  type TokenResponse,
-} from 'test/support/factories';
+import { cookieLogin, login, refreshWithBody, registerUser } from 'test/support/factories';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 describe('logout', () => {
@@ -35,11 +29,7 @@ describe('logout', () => {
 
     it('should end the session of a cookie token and clear the cookie', async () => {
       const user = await registerUser(t.http);
-      const signIn = await t.http
-        .post('/auth/login')
-        .send({ email: user.email, password: PASSWORD })
-        .expect(200);
-      const cookie = refreshCookie(signIn.headers)!.value;
+      const { cookie, body: signIn } = await cookieLogin(t.http, user.email);
 
       const response = await t.http
         .post('/auth/logout')
@@ -60,10 +50,7 @@ describe('logout', () => {
         .post('/auth/refresh')
         .set('Cookie', `refresh_token=${cookie}`)
         .expect(401, /session_revoked/);
-      await t.http
-        .get('/users/me')
-        .auth((signIn.body as TokenResponse).accessToken, { type: 'bearer' })
-        .expect(401);
+      await t.http.get('/users/me').auth(signIn.accessToken, { type: 'bearer' }).expect(401);
     });
 
     it('should leave the other sessions of the user working', async () => {
@@ -95,11 +82,7 @@ describe('logout', () => {
 
     it('should refuse a cookie logout from a foreign origin and keep the session', async () => {
       const user = await registerUser(t.http);
-      const signIn = await t.http
-        .post('/auth/login')
-        .send({ email: user.email, password: PASSWORD })
-        .expect(200);
-      const cookie = refreshCookie(signIn.headers)!.value;
+      const { cookie } = await cookieLogin(t.http, user.email);
 
       await t.http
         .post('/auth/logout')

@@ -1,7 +1,13 @@
 import { Clock } from 'src/common/clock';
 
 import { refreshCookie } from 'test/support/cookies';
-import { login, refreshWithBody, registerUser, type TokenResponse } from 'test/support/factories';
+import {
+  cookieLogin,
+  login,
+  refreshWithBody,
+  registerUser,
+  type TokenResponse,
+} from 'test/support/factories';
 import { claimsOf, headerOf, jtiOf } from 'test/support/jwt';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
@@ -211,16 +217,8 @@ describe('POST /auth/refresh (rotation)', () => {
   });
 
   describe('with the cookie transport', () => {
-    async function cookieLogin(): Promise<{ cookie: string; body: TokenResponse }> {
-      const { email } = await registerUser(t.http);
-      const response = await t.http
-        .post('/auth/login')
-        .send({ email, password: 'a perfectly fine passphrase' })
-        .expect(200);
-      return {
-        cookie: refreshCookie(response.headers)!.value,
-        body: response.body as TokenResponse,
-      };
+    async function newCookieSession(): Promise<{ cookie: string; body: TokenResponse }> {
+      return cookieLogin(t.http, (await registerUser(t.http)).email);
     }
 
     it('should set the refresh token as a strict, HttpOnly, Secure cookie on /auth, not in the body', async () => {
@@ -244,7 +242,7 @@ describe('POST /auth/refresh (rotation)', () => {
     });
 
     it('should rotate the cookie and answer in the cookie', async () => {
-      const { cookie } = await cookieLogin();
+      const { cookie } = await newCookieSession();
 
       const response = await t.http
         .post('/auth/refresh')
@@ -263,7 +261,7 @@ describe('POST /auth/refresh (rotation)', () => {
     });
 
     it('should refuse a cookie refresh from an origin that is not allowed, without rotating', async () => {
-      const { cookie } = await cookieLogin();
+      const { cookie } = await newCookieSession();
 
       const refused = await t.http
         .post('/auth/refresh')
@@ -279,7 +277,7 @@ describe('POST /auth/refresh (rotation)', () => {
     });
 
     it('should refuse a cookie refresh marked Sec-Fetch-Site: cross-site', async () => {
-      const { cookie } = await cookieLogin();
+      const { cookie } = await newCookieSession();
 
       await t.http
         .post('/auth/refresh')
@@ -289,7 +287,7 @@ describe('POST /auth/refresh (rotation)', () => {
     });
 
     it("should accept a cookie refresh from Warden's own origin", async () => {
-      const { cookie } = await cookieLogin();
+      const { cookie } = await newCookieSession();
 
       await t.http
         .post('/auth/refresh')

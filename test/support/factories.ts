@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import type TestAgent from 'supertest/lib/agent';
 
+import { refreshCookie } from 'test/support/cookies';
+
 export const PASSWORD = 'a perfectly fine passphrase';
 
 export function uniqueEmail(label = 'user'): string {
@@ -51,4 +53,14 @@ export async function login(
 
 export function refreshWithBody(http: TestAgent, refreshToken: string) {
   return http.post('/auth/refresh').send({ refreshToken });
+}
+
+/** Logs in with the default cookie transport and returns the refresh cookie's value. */
+export async function cookieLogin(
+  http: TestAgent,
+  email: string,
+  password = PASSWORD,
+): Promise<{ cookie: string; body: TokenResponse }> {
+  const response = await http.post('/auth/login').send({ email, password }).expect(200);
+  return { cookie: refreshCookie(response.headers)!.value, body: response.body as TokenResponse };
 }

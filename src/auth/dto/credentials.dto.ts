@@ -26,23 +26,7 @@ class TransportDto {
   transport?: RefreshTokenTransport;
 }
 
-export class LoginDto extends TransportDto {
-  @ApiProperty({ format: 'email', example: 'ada@example.com' })
-  @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(254)
-  email!: string;
-
-  @ApiProperty({
-    format: 'password',
-    example: 'correct horse battery staple',
-    maxLength: PASSWORD_MAX_LENGTH,
-  })
-  @IsPasswordLength(1)
-  password!: string;
-}
-
-export class RegisterDto extends TransportDto {
+class EmailDto extends TransportDto {
   @ApiProperty({
     format: 'email',
     example: 'ada@example.com',
@@ -52,7 +36,19 @@ export class RegisterDto extends TransportDto {
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email!: string;
+}
 
+export class LoginDto extends EmailDto {
+  @ApiProperty({
+    format: 'password',
+    example: 'correct horse battery staple',
+    maxLength: PASSWORD_MAX_LENGTH,
+  })
+  @IsPasswordLength(1)
+  password!: string;
+}
+
+export class RegisterDto extends EmailDto {
   @ApiProperty({
     format: 'password',
     example: 'correct horse battery staple',
