@@ -1,10 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 
+import { AdminModule } from 'src/admin/admin.module';
 import { AuditModule } from 'src/audit/audit.module';
 import { AuthModule } from 'src/auth/auth.module';
 import { JwtAccessGuard } from 'src/auth/guards/jwt-access.guard';
+import { RolesGuard } from 'src/auth/guards/roles.guard';
 import { ClockModule } from 'src/common/clock';
 import { loggerOptions } from 'src/common/logger.options';
 import { ProblemDetailsFilter } from 'src/common/problem-details.filter';
@@ -27,12 +31,15 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config)),
         ClockModule,
+        EventEmitterModule.forRoot({ wildcard: true }),
+        ScheduleModule.forRoot(),
         DatabaseModule,
         RateLimitModule,
         UsersModule,
         SessionsModule,
         AuditModule,
         AuthModule,
+        AdminModule,
         HealthModule,
       ],
       providers: [
@@ -41,6 +48,7 @@ export class AppModule {
         // Guards run in this order: throttling first, so unauthenticated floods are limited too.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: JwtAccessGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
       ],
     };
   }

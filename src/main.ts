@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 
 import { ConfigValidationError } from 'src/config/env.schema';
 import { createApp } from 'src/create-app';
+import { DatabaseInUseError } from 'src/database/pglite-driver';
 
 async function main(): Promise<void> {
   const { app, config } = await createApp();
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // A configuration problem is the operator's to fix: say what is wrong, without a stack trace.
-  console.error(error instanceof ConfigValidationError ? error.message : error);
+  // Problems for the operator to fix: say what is wrong, without a stack trace.
+  const operatorError =
+    error instanceof ConfigValidationError || error instanceof DatabaseInUseError;
+  console.error(operatorError ? error.message : error);
   process.exit(1);
 });

@@ -1,30 +1,64 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-
-import type { ClientInfo } from 'src/common/client-info.decorator';
+import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
 
 import { AuthEventEntity, type AuthEventType } from 'src/audit/auth-event.entity';
+import type { ClientInfo } from 'src/common/client-info.decorator';
+import { Clock } from 'src/common/clock';
 
 export interface AuthEventContext extends ClientInfo {
   userId?: string | null;
   sessionId?: string | null;
 }
 
-/** The security events of DESIGN.md section 5, one row each in `auth_events`. */
+/**
+ * What listeners of `auth.<type>` receive (`@OnEvent('auth.login')`, or `@OnEvent('auth.*')` for
+ * all), once the event is stored.
+ */
+export interface AuthEvent {
+  type: AuthEventType;
+  userId: string | null;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  at: Date;
+}
+
+export const AUTH_EVENT_PREFIX = 'auth.';
+
+/** The security events of DESIGN.md section 5: a row each in `auth_events`, and a NestJS event. */
 @Injectable()
 export class AuditService {
   constructor(
     @InjectRepository(AuthEventEntity) private readonly events: Repository<AuthEventEntity>,
+    private readonly emitter: EventEmitter2,
+    private readonly clock: Clock,
   ) {}
 
   async record(type: AuthEventType, context: AuthEventContext): Promise<void> {
-    await this.events.insert({
+    const event: AuthEvent = {
       type,
       userId: context.userId ?? null,
       sessionId: context.sessionId ?? null,
       ip: context.ip,
       userAgent: context.userAgent,
-    });
+      at: this.clock.now(),
+    };
+    await this.events.insert({ ...event, createdAt: event.at });
+    // Listeners run on their own: a failing or slow one never holds up or breaks authentication.
+    this.emitter.emit(`${AUTH_EVENT_PREFIX}${type}`, event);
+  }
+
+  /** The user's events, newest first, `limit` of them from before `before` (exclusive). */
+  listForUser(
+    userId: string,
+    { limit, before }: { limit: number; before?: Date },
+  ): Promise<AuthEventEntity[]> {
+    const where: FindOptionsWhere<AuthEventEntity> = { userId };
+    if (before) {
+      where.createdAt = LessThan(before);
+    }
+    return this.events.find({ where, order: { createdAt: 'DESC', id: 'DESC' }, take: limit });
   }
 }

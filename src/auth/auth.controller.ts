@@ -22,7 +22,6 @@ import type { FastifyReply } from 'fastify';
 
 import {
   CsrfRejectedError,
-  InvalidAccessTokenError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
@@ -45,6 +44,7 @@ import {
   BODY_PROBLEMS,
   RATE_LIMIT_PROBLEMS,
   REFRESH_COOKIE_SCHEME,
+  UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
 import { RateLimit } from 'src/rate-limit/rate-limit.decorator';
 import { EmailTakenError } from 'src/users/users.errors';
@@ -169,7 +169,7 @@ export class AuthController {
   @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
   @ApiOperation({ summary: 'End every session of the signed-in user, this one included' })
   @ApiNoContentResponse({ description: 'All sessions have ended.' })
-  @ApiProblems(new InvalidAccessTokenError(), ...RATE_LIMIT_PROBLEMS)
+  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
   async logoutAll(
     @CurrentUser() user: AuthenticatedUser,
     @Client() client: ClientInfo,

@@ -9,11 +9,10 @@ export class InvalidCredentialsError extends AppError {
   }
 }
 
-export class InvalidAccessTokenError extends AppError {
-  constructor(detail = 'The access token is missing, malformed, expired or revoked.') {
-    super(HttpStatus.UNAUTHORIZED, 'invalid_access_token', detail, {
-      'WWW-Authenticate': 'Bearer error="invalid_token"',
-    });
+/** A password change whose current password is wrong. */
+export class WrongPasswordError extends AppError {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, 'invalid_credentials', 'The current password is wrong.');
   }
 }
 

@@ -8,9 +8,12 @@ import {
   RefreshTokenReusedError,
   SessionExpiredError,
   SessionRevokedError,
+  WrongPasswordError,
 } from 'src/auth/auth.errors';
+import { LoginBackoff } from 'src/auth/login-backoff/login-backoff.service';
 import type { RefreshTokenClaims } from 'src/auth/strategies/jwt-refresh.strategy';
 import { TokenService } from 'src/auth/tokens/token.service';
+import { InvalidAccessTokenError, TooManyRequestsError } from 'src/common/app-error';
 import type { ClientInfo } from 'src/common/client-info.decorator';
 import { Clock } from 'src/common/clock';
 import type { AuthenticatedUser } from 'src/common/current-user.decorator';
@@ -40,6 +43,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly tokens: TokenService,
+    private readonly backoff: LoginBackoff,
     private readonly clock: Clock,
     @InjectConfig() config: AppConfig,
   ) {
@@ -53,12 +57,42 @@ export class AuthService {
   }
 
   async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    await this.assertNotBackedOff(email);
     const check = await this.users.verifyCredentials(email, password);
     if (!check.valid) {
+      await this.backoff.recordFailure(email);
       await this.audit.record('login_failed', { userId: check.userId, ...client });
       throw new InvalidCredentialsError();
     }
+    await this.backoff.reset(email);
     return this.startSession(check.user, client, 'login');
+  }
+
+  /** The current password is checked like a login, backoff included. */
+  async changePassword(
+    principal: AuthenticatedUser,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<void> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) {
+      throw new InvalidAccessTokenError('The account of this access token no longer exists.');
+    }
+    await this.assertNotBackedOff(user.email);
+    if (!(await this.users.changePassword(user, currentPassword, newPassword))) {
+      await this.backoff.recordFailure(user.email);
+      throw new WrongPasswordError();
+    }
+    await this.backoff.reset(user.email);
+    await this.sessions.revokeAllForUser(user.id, 'password_changed', {
+      except: principal.sessionId,
+    });
+    await this.audit.record('password_changed', {
+      userId: user.id,
+      sessionId: principal.sessionId,
+      ...client,
+    });
   }
 
   /** DESIGN.md section 4: rotate, answer a replay in the grace window alike, or detect reuse. */
@@ -130,6 +164,13 @@ export class AuthService {
       refreshToken: this.tokens.signRefreshToken({ ...subject, jti, ...window }),
       refreshExpiresIn: Math.floor((window.expiresAt.getTime() - window.now.getTime()) / 1000),
     };
+  }
+
+  private async assertNotBackedOff(email: string): Promise<void> {
+    const wait = await this.backoff.secondsToWait(email);
+    if (wait > 0) {
+      throw new TooManyRequestsError(wait);
+    }
   }
 
   /** An expired refresh token says more about its session when the session has ended too. */

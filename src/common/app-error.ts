@@ -27,6 +27,21 @@ export class ValidationFailedError extends AppError {
   }
 }
 
+/** Raised by the global access-token guard, so every protected route can answer it. */
+export class InvalidAccessTokenError extends AppError {
+  constructor(detail = 'The access token is missing, malformed, expired or revoked.') {
+    super(HttpStatus.UNAUTHORIZED, 'invalid_access_token', detail, {
+      'WWW-Authenticate': 'Bearer error="invalid_token"',
+    });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'This requires a role the signed-in user does not have.') {
+    super(HttpStatus.FORBIDDEN, 'forbidden', detail);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(detail = 'The requested resource does not exist.') {
     super(HttpStatus.NOT_FOUND, 'not_found', detail);

@@ -7,7 +7,12 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 
-import { AppError, TooManyRequestsError, ValidationFailedError } from 'src/common/app-error';
+import {
+  AppError,
+  InvalidAccessTokenError,
+  TooManyRequestsError,
+  ValidationFailedError,
+} from 'src/common/app-error';
 import { toProblemResponse } from 'src/common/problem-details';
 
 export const ACCESS_TOKEN_SCHEME = 'access-token';
@@ -60,6 +65,9 @@ export const BODY_PROBLEMS: AppError[] = [
 ];
 
 export const RATE_LIMIT_PROBLEMS: AppError[] = [new TooManyRequestsError(60)];
+
+/** What every route behind the access-token guard can answer. */
+export const UNAUTHENTICATED_PROBLEMS: AppError[] = [new InvalidAccessTokenError()];
 
 /**
  * Documents the problem+json responses of a route, one response per status, with each error's

@@ -129,6 +129,7 @@ const rawEnvSchema = z.object({
   ACCESS_TOKEN_TTL: duration('15m'),
   REFRESH_TOKEN_TTL: duration('7d'),
   SESSION_MAX_AGE: duration('30d'),
+  SESSION_RETENTION: duration('30d', { min: 0 }),
   REFRESH_REUSE_GRACE: duration('10s', { min: 0 }),
   CLOCK_SKEW: duration('30s', { min: 0 }),
   REFRESH_TOKEN_SECRET: z.string().optional(),
@@ -141,6 +142,8 @@ const rawEnvSchema = z.object({
   RATE_LIMIT_GLOBAL: rateLimit('600/10s'),
   RATE_LIMIT_LOGIN: rateLimit('10/60s'),
   RATE_LIMIT_REFRESH: rateLimit('300/60s'),
+  LOGIN_BACKOFF_AFTER: z.coerce.number().int().min(1).max(1000).default(10),
+  LOGIN_BACKOFF_MAX: duration('15m'),
 });
 
 type RawEnv = z.infer<typeof rawEnvSchema>;
@@ -151,6 +154,8 @@ export interface AppConfig {
   host: string;
   dataDir: string;
   database: { url?: string; poolSize: number; runMigrations: boolean };
+  /** How long ended sessions are kept (for the admin and the audit trail) before they are deleted. */
+  sessionRetention: number;
   tokens: {
     issuer: string;
     audience: string;
@@ -168,6 +173,8 @@ export interface AppConfig {
   trustProxy: boolean | number | string[];
   logLevel: RawEnv['LOG_LEVEL'];
   rateLimits: { global: RateLimit; login: RateLimit; refresh: RateLimit };
+  /** Consecutive failed logins for one email before each further one imposes a doubling wait. */
+  loginBackoff: { after: number; maxSeconds: number };
 }
 
 export class ConfigValidationError extends Error {
@@ -238,6 +245,9 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       );
     }
   }
+  if (env.LOGIN_BACKOFF_MAX > 86_400) {
+    problems.push('LOGIN_BACKOFF_MAX: must be at most 1d');
+  }
   if (env.SESSION_MAX_AGE < env.REFRESH_TOKEN_TTL) {
     problems.push('SESSION_MAX_AGE: must not be shorter than REFRESH_TOKEN_TTL');
   }
@@ -254,6 +264,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       poolSize: env.DATABASE_POOL_SIZE,
       runMigrations: env.RUN_MIGRATIONS,
     },
+    sessionRetention: env.SESSION_RETENTION,
     tokens: {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
@@ -274,6 +285,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       login: env.RATE_LIMIT_LOGIN,
       refresh: env.RATE_LIMIT_REFRESH,
     },
+    loginBackoff: { after: env.LOGIN_BACKOFF_AFTER, maxSeconds: env.LOGIN_BACKOFF_MAX },
   };
 }
 

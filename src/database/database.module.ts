@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { APP_CONFIG } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
 import { buildDataSourceOptions } from 'src/database/data-source-options';
+import { DatabaseInUseError } from 'src/database/pglite-driver';
 import { runMigrationsExclusively } from 'src/database/run-migrations';
 
 @Module({
@@ -17,6 +18,7 @@ import { runMigrationsExclusively } from 'src/database/run-migrations';
         autoLoadEntities: true,
         retryAttempts: 3,
         retryDelay: 1_000,
+        toRetry: (error: unknown) => !(error instanceof DatabaseInUseError),
       }),
       // TypeORM's own `migrationsRun` takes no lock; ours does, so instances may boot together.
       dataSourceFactory: async (options?: DataSourceOptions) => {

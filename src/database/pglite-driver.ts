@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { PGlite, types, type Results } from '@electric-sql/pglite';
 
@@ -135,13 +136,15 @@ function toPgResult(result: Results | undefined): PgQueryResult {
 
 export class PglitePool extends EventEmitter {
   private readonly lease = new SessionLease();
+  private readonly opened: Promise<{ database: PGlite; unlock: () => void }>;
   private readonly database: Promise<PGlite>;
   private readonly acquireTimeoutMs: number;
 
   constructor(options: PgliteDriverOptions) {
     super();
     this.acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
-    this.database = openDatabase(options.dataDir);
+    this.opened = openDatabase(options.dataDir);
+    this.database = this.opened.then(({ database }) => database);
     // Reported through connect(); keeps an early failure from becoming an unhandled rejection.
     this.database.catch(() => undefined);
   }
@@ -183,8 +186,9 @@ export class PglitePool extends EventEmitter {
   async end(callback?: (error?: Error) => void): Promise<void> {
     try {
       await this.lease.acquire(this.acquireTimeoutMs);
-      const database = await this.database;
+      const { database, unlock } = await this.opened;
       await database.close();
+      unlock();
       callback?.();
     } catch (error) {
       if (!callback) {
@@ -207,11 +211,71 @@ export class PglitePool extends EventEmitter {
   }
 }
 
-async function openDatabase(dataDir: string): Promise<PGlite> {
-  if (!dataDir.includes('://')) {
-    mkdirSync(dataDir, { recursive: true });
+export class DatabaseInUseError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(
+      `The embedded database in ${dataDir} is in use by process ${pid}. PGlite allows one process: stop that one, or use PostgreSQL (DATABASE_URL).`,
+    );
   }
-  return PGlite.create(dataDir, { parsers: PG_COMPATIBLE_PARSERS });
+}
+
+/** Lock files held by this process: a second open from the same process is refused too. */
+const openInThisProcess = new Set<string>();
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims the data directory for this process: two processes on one PGlite directory would
+ * corrupt it. A lock left by a process that is gone is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = join(dataDir, 'warden.lock');
+  if (openInThisProcess.has(lockFile)) {
+    throw new DatabaseInUseError(dataDir, process.pid);
+  }
+  for (;;) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      openInThisProcess.add(lockFile);
+      return () => {
+        openInThisProcess.delete(lockFile);
+        rmSync(lockFile, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw error;
+      }
+      const holder = Number(readFileSync(lockFile, 'utf8'));
+      if (holder !== process.pid && isRunning(holder)) {
+        throw new DatabaseInUseError(dataDir, holder);
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+}
+
+async function openDatabase(dataDir: string): Promise<{ database: PGlite; unlock: () => void }> {
+  if (dataDir.includes('://')) {
+    return {
+      database: await PGlite.create(dataDir, { parsers: PG_COMPATIBLE_PARSERS }),
+      unlock: () => {},
+    };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  try {
+    return { database: await PGlite.create(dataDir, { parsers: PG_COMPATIBLE_PARSERS }), unlock };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }
 
 /** The object to pass as TypeORM's `driver` option in place of the `pg` module. */

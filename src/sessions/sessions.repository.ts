@@ -96,14 +96,48 @@ export class SessionsRepository {
     return rows.length === 1;
   }
 
-  /** Revokes every open session of the user and returns their ids. */
-  async revokeAllForUser(userId: string, reason: RevokeReason, now: Date): Promise<string[]> {
+  /** Revokes the session if it is an active one of this user. */
+  async revokeActiveOfUser(
+    id: string,
+    userId: string,
+    reason: RevokeReason,
+    now: Date,
+  ): Promise<boolean> {
+    const [rows] = await this.orm.query<[unknown[], number]>(
+      `UPDATE sessions SET revoked_at = $3, revoke_reason = $4
+       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+         AND idle_expires_at > $3 AND expires_at > $3
+       RETURNING id`,
+      [id, userId, now, reason],
+    );
+    return rows.length === 1;
+  }
+
+  /** Revokes every open session of the user, but `exceptId`, and returns their ids. */
+  async revokeAllForUser(
+    userId: string,
+    reason: RevokeReason,
+    now: Date,
+    exceptId: string | null = null,
+  ): Promise<string[]> {
     const [rows] = await this.orm.query<[{ id: string }[], number]>(
       `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
-       WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
-      [userId, now, reason],
+       WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)
+       RETURNING id`,
+      [userId, now, reason, exceptId],
     );
     return rows.map((row) => row.id);
+  }
+
+  findActiveByUser(userId: string, now: Date): Promise<SessionEntity[]> {
+    return this.orm
+      .createQueryBuilder('session')
+      .where('session.userId = :userId', { userId })
+      .andWhere('session.revokedAt IS NULL')
+      .andWhere('session.idleExpiresAt > :now AND session.expiresAt > :now', { now })
+      .orderBy('session.createdAt', 'DESC')
+      .addOrderBy('session.id', 'DESC')
+      .getMany();
   }
 
   async findRevokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
@@ -112,5 +146,18 @@ export class SessionsRepository {
       [since],
     );
     return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at }));
+  }
+
+  /** Deletes up to `limit` sessions that ended (revoked or expired) before `cutoff`. */
+  async deleteEndedBefore(cutoff: Date, limit: number): Promise<number> {
+    const [, deleted] = await this.orm.query<[unknown[], number]>(
+      `DELETE FROM sessions WHERE id IN (
+         SELECT id FROM sessions
+         -- idle_expires_at never passes expires_at, so it alone tells an expired session.
+         WHERE revoked_at < $1 OR idle_expires_at < $1
+         LIMIT $2)`,
+      [cutoff, limit],
+    );
+    return deleted;
   }
 }

@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 
 import type { ClientInfo } from 'src/common/client-info.decorator';
 import { Clock } from 'src/common/clock';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
 import { RevocationCache } from 'src/sessions/revocation-cache';
-import type { RevokeReason } from 'src/sessions/session.entity';
+import type { RevokeReason, SessionEntity } from 'src/sessions/session.entity';
 import { SessionsRepository } from 'src/sessions/sessions.repository';
 
 /** The validity of the session's current refresh token, as seen at `now`. */
@@ -113,11 +114,34 @@ export class SessionsService {
     return revoked;
   }
 
-  async revokeAllForUser(userId: string, reason: RevokeReason): Promise<string[]> {
+  /** Ends one active session of the user; false if the user has no such session. */
+  async revokeOwn(userId: string, sessionId: string, reason: RevokeReason): Promise<boolean> {
+    if (!isUUID(sessionId)) {
+      return false;
+    }
     const now = this.clock.now();
-    const revoked = await this.sessions.revokeAllForUser(userId, reason, now);
+    const revoked = await this.sessions.revokeActiveOfUser(sessionId, userId, reason, now);
+    if (revoked) {
+      this.revocations.add([sessionId], now);
+    }
+    return revoked;
+  }
+
+  /** Ends every session of the user, or every one but `except`, and returns their ids. */
+  async revokeAllForUser(
+    userId: string,
+    reason: RevokeReason,
+    { except }: { except?: string } = {},
+  ): Promise<string[]> {
+    const now = this.clock.now();
+    const revoked = await this.sessions.revokeAllForUser(userId, reason, now, except ?? null);
     this.revocations.add(revoked, now);
     return revoked;
+  }
+
+  /** The sessions that can still be refreshed, newest first. */
+  listActive(userId: string): Promise<SessionEntity[]> {
+    return this.sessions.findActiveByUser(userId, this.clock.now());
   }
 
   /** Answered from memory: this is on the path of every authenticated request. */

@@ -15,8 +15,21 @@ export function isCommonPassword(password: string): boolean {
   return COMMON_PASSWORDS.has(password.toLowerCase());
 }
 
-/** Length is checked by the DTOs; this is the rule that needs the list. */
+/** Characters as people count them (code points), not UTF-16 units. */
+function hasPasswordLength(value: unknown, min: number, max: number): value is string {
+  return typeof value === 'string' && [...value].length >= min && [...value].length <= max;
+}
+
+/** Every password rule. DTOs check the length earlier too, to report it with the other fields. */
 export function assertPasswordAcceptable(password: string, field = 'password'): void {
+  if (!hasPasswordLength(password, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)) {
+    throw new ValidationFailedError([
+      {
+        field,
+        message: `${field} must be between ${PASSWORD_MIN_LENGTH} and ${PASSWORD_MAX_LENGTH} characters long`,
+      },
+    ]);
+  }
   if (isCommonPassword(password)) {
     throw new ValidationFailedError([
       { field, message: `${field} is one of the most commonly used passwords; choose another` },
@@ -24,7 +37,6 @@ export function assertPasswordAcceptable(password: string, field = 'password'): 
   }
 }
 
-/** Characters as people count them (code points), not UTF-16 units. */
 export function IsPasswordLength(
   min: number,
   max: number = PASSWORD_MAX_LENGTH,
@@ -34,8 +46,7 @@ export function IsPasswordLength(
     {
       name: 'isPasswordLength',
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && [...value].length >= min && [...value].length <= max,
+        validate: (value: unknown) => hasPasswordLength(value, min, max),
         defaultMessage: (args) =>
           min <= 1
             ? `${args?.property} must be a string of at most ${max} characters`

@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+export const USER_ROLE = 'user';
+export const ADMIN_ROLE = 'admin';
+
 @Entity('users')
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')

@@ -2,10 +2,15 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.decorator';
-import { ACCESS_TOKEN_SCHEME, ApiProblems, RATE_LIMIT_PROBLEMS } from 'src/common/openapi';
+import { InvalidAccessTokenError } from 'src/common/app-error';
+import {
+  ACCESS_TOKEN_SCHEME,
+  ApiProblems,
+  RATE_LIMIT_PROBLEMS,
+  UNAUTHENTICATED_PROBLEMS,
+} from 'src/common/openapi';
 import { UserDto } from 'src/users/dto/user.dto';
 import { UsersService } from 'src/users/users.service';
-import { AccountGoneError } from 'src/users/users.errors';
 
 @ApiTags('users')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
@@ -16,11 +21,11 @@ export class UsersController {
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: UserDto })
-  @ApiProblems(new AccountGoneError(), ...RATE_LIMIT_PROBLEMS)
+  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
   async me(@CurrentUser() { userId }: AuthenticatedUser): Promise<UserDto> {
     const user = await this.users.findById(userId);
     if (!user) {
-      throw new AccountGoneError();
+      throw new InvalidAccessTokenError('The account of this access token no longer exists.');
     }
     return UserDto.from(user);
   }

@@ -7,14 +7,3 @@ export class EmailTakenError extends AppError {
     super(HttpStatus.CONFLICT, 'email_taken', 'An account with this email address already exists.');
   }
 }
-
-/** A valid access token whose account has since been deleted. */
-export class AccountGoneError extends AppError {
-  constructor() {
-    super(
-      HttpStatus.UNAUTHORIZED,
-      'invalid_access_token',
-      'The account of this access token no longer exists.',
-    );
-  }
-}

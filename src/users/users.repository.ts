@@ -45,6 +45,14 @@ export class UsersRepository {
     }
   }
 
+  async addRole(id: string, role: string): Promise<void> {
+    await this.orm.query(
+      `UPDATE users SET roles = array_append(roles, $2::text), updated_at = now()
+       WHERE id = $1 AND NOT ($2::text = ANY (roles))`,
+      [id, role],
+    );
+  }
+
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.orm.update({ id }, { passwordHash, updatedAt: new Date() });
   }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
+import { ValidationFailedError } from 'src/common/app-error';
+
 import { normalizeEmail } from 'src/users/email';
 import { PasswordHasher } from 'src/users/password-hasher';
 import { assertPasswordAcceptable } from 'src/users/password-policy';
-import type { UserEntity } from 'src/users/user.entity';
+import { ADMIN_ROLE, type UserEntity } from 'src/users/user.entity';
 import { UsersRepository } from 'src/users/users.repository';
 
 export interface Registration {
@@ -48,6 +50,43 @@ export class UsersService {
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(password));
     }
     return { valid: true, user };
+  }
+
+  /**
+   * Replaces the password when `currentPassword` is right; returns false, changing nothing, when
+   * it is wrong.
+   */
+  async changePassword(
+    user: UserEntity,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<boolean> {
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      return false;
+    }
+    if (newPassword === currentPassword) {
+      throw new ValidationFailedError([
+        { field: 'newPassword', message: 'newPassword must differ from currentPassword' },
+      ]);
+    }
+    assertPasswordAcceptable(newPassword, 'newPassword');
+    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
+    return true;
+  }
+
+  /** Creates an administrator, or makes an existing account one (its password is kept then). */
+  async createAdmin(
+    email: string,
+    password: () => Promise<string>,
+  ): Promise<'created' | 'promoted'> {
+    const existing = await this.users.findByEmail(normalizeEmail(email));
+    if (existing) {
+      await this.users.addRole(existing.id, ADMIN_ROLE);
+      return 'promoted';
+    }
+    const user = await this.register({ email, password: await password() });
+    await this.users.addRole(user.id, ADMIN_ROLE);
+    return 'created';
   }
 
   findById(id: string): Promise<UserEntity | null> {

@@ -80,6 +80,8 @@ describe('health, keys and documentation', () => {
       expect(Object.keys(document.paths).sort()).toEqual(
         [
           '/.well-known/jwks.json',
+          '/admin/users/{id}/revoke-sessions',
+          '/admin/users/{id}/sessions',
           '/auth/login',
           '/auth/logout',
           '/auth/logout-all',
@@ -87,7 +89,11 @@ describe('health, keys and documentation', () => {
           '/auth/register',
           '/health/live',
           '/health/ready',
+          '/sessions',
+          '/sessions/{id}',
           '/users/me',
+          '/users/me/events',
+          '/users/me/password',
         ].sort(),
       );
     });
@@ -167,7 +173,9 @@ describe('health, keys and documentation', () => {
           path,
           security: [{ 'access-token': [] }],
         });
-        const response = await t.http[method as 'get' | 'post'](path);
+        const response = await t.http[method as 'get' | 'post' | 'delete'](
+          path.replace('{id}', '6f1c1a34-2d0b-4c37-9a4e-0b8e7f1d2c3b'),
+        );
         expect({ path, status: response.status }).toEqual({ path, status: 401 });
       }
     });

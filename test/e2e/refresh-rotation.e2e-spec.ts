@@ -1,5 +1,4 @@
-import { Clock } from 'src/common/clock';
-
+import { setClockAhead } from 'test/support/clock';
 import { refreshCookie } from 'test/support/cookies';
 import {
   cookieLogin,
@@ -26,11 +25,8 @@ describe('POST /auth/refresh (rotation)', () => {
     jest.restoreAllMocks();
   });
 
-  /** Moves the application's clock; the rotation statement takes its time from it. */
   function advanceClock(seconds: number): void {
-    const clock = t.app.get(Clock);
-    const shifted = Date.now() + seconds * 1000;
-    jest.spyOn(clock, 'now').mockImplementation(() => new Date(shifted));
+    setClockAhead(t.app, seconds);
   }
 
   it('should rotate the refresh token and return a new access token', async () => {

@@ -29,6 +29,11 @@ const TEST_DEFAULTS = {
   RATE_LIMIT_REFRESH: '100000/60s',
 };
 
+/** The environment test applications run with: PostgreSQL when DATABASE_URL is set (CI). */
+export function testEnv(env: Record<string, string> = {}): Record<string, string | undefined> {
+  return { DATABASE_URL: process.env.DATABASE_URL, ...TEST_DEFAULTS, ...env };
+}
+
 /**
  * Boots Warden as `npm start` does, on a real port, with a fresh DATA_DIR: PostgreSQL when
  * DATABASE_URL is set (CI), a new embedded database otherwise.
@@ -36,7 +41,7 @@ const TEST_DEFAULTS = {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-test-'));
   const { app, config } = await createApp({
-    env: { DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: dataDir, ...TEST_DEFAULTS, ...env },
+    env: testEnv({ DATA_DIR: dataDir, ...env }),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as AddressInfo;

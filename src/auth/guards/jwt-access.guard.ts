@@ -3,9 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
 
-import { InvalidAccessTokenError } from 'src/auth/auth.errors';
 import { IS_PUBLIC } from 'src/auth/decorators/public.decorator';
-import { AppError } from 'src/common/app-error';
+import { AppError, InvalidAccessTokenError } from 'src/common/app-error';
 import type { AuthenticatedUser } from 'src/common/current-user.decorator';
 
 /** Global: every route needs a valid access token unless it is marked `@Public()`. */

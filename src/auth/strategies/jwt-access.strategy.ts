@@ -4,9 +4,9 @@ import { decodeProtectedHeader } from 'jose';
 import type { Jwt, JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
-import { InvalidAccessTokenError } from 'src/auth/auth.errors';
 import { asJwtKey, KeyMaterial } from 'src/auth/tokens/key-material';
 import { ACCESS_TOKEN_TYPE, hasTokenType } from 'src/auth/tokens/token.service';
+import { InvalidAccessTokenError } from 'src/common/app-error';
 import type { AuthenticatedUser } from 'src/common/current-user.decorator';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';

@@ -1,10 +1,12 @@
 import { CreateUsers1764201600000 } from './1764201600000-CreateUsers';
 import { CreateSessions1764201600001 } from './1764201600001-CreateSessions';
 import { CreateAuthEvents1764201600002 } from './1764201600002-CreateAuthEvents';
+import { CreateLoginFailures1764201600003 } from './1764201600003-CreateLoginFailures';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
   CreateUsers1764201600000,
   CreateSessions1764201600001,
   CreateAuthEvents1764201600002,
+  CreateLoginFailures1764201600003,
 ];

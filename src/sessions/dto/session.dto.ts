@@ -1,0 +1,42 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+import type { SessionEntity } from 'src/sessions/session.entity';
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When the session was started by a login.' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'The last login or refresh.' })
+  lastUsedAt!: string;
+
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'When the session ends at the latest (SESSION_MAX_AGE after login). It ends sooner if it is not refreshed within REFRESH_TOKEN_TTL.',
+  })
+  expiresAt!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Mozilla/5.0 (X11; Linux x86_64)' })
+  userAgent!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' })
+  ip!: string | null;
+
+  @ApiProperty({ description: 'True for the session of the access token making this request.' })
+  current!: boolean;
+
+  static from(session: SessionEntity, currentSessionId?: string): SessionDto {
+    return {
+      id: session.id,
+      createdAt: session.createdAt.toISOString(),
+      lastUsedAt: session.lastUsedAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+      userAgent: session.userAgent,
+      ip: session.ip,
+      current: session.id === currentSessionId,
+    };
+  }
+}
