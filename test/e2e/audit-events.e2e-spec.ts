@@ -3,14 +3,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AuthEvent } from 'src/audit/audit.service';
 
 import { setClockAhead } from 'test/support/clock';
-import {
-  login,
-  PASSWORD,
-  refreshWithBody,
-  registerUser,
-  type TokenResponse,
-} from 'test/support/factories';
-import { claimsOf } from 'test/support/jwt';
+import { login, PASSWORD, refreshWithBody, registerUser } from 'test/support/factories';
+import { sessionIdOf } from 'test/support/jwt';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 interface EventView {
@@ -44,8 +38,6 @@ describe('GET /users/me/events', () => {
     return response.body as EventView[];
   }
 
-  const sidOf = (tokens: TokenResponse) => claimsOf(tokens.accessToken).sid as string;
-
   it('should record every event type, newest first, with address, user agent and session', async () => {
     const user = await registerUser(t.http);
     await t.http
@@ -57,7 +49,7 @@ describe('GET /users/me/events', () => {
     const third = await login(t.http, user.email);
     await t.http.post('/auth/logout').send({ refreshToken: second.refreshToken }).expect(204);
     await t.http
-      .delete(`/sessions/${sidOf(third)}`)
+      .delete(`/sessions/${sessionIdOf(third)}`)
       .auth(user.accessToken, { type: 'bearer' })
       .expect(204);
     const reused = await login(t.http, user.email);
@@ -94,12 +86,14 @@ describe('GET /users/me/events', () => {
       userAgent: 'EventsTest/1.0',
       sessionId: null,
     });
-    expect(events.find((event) => event.type === 'logout')?.sessionId).toBe(sidOf(second));
-    expect(events.find((event) => event.type === 'session_revoked')?.sessionId).toBe(sidOf(third));
-    expect(events.find((event) => event.type === 'refresh_reuse_detected')?.sessionId).toBe(
-      sidOf(reused),
+    expect(events.find((event) => event.type === 'logout')?.sessionId).toBe(sessionIdOf(second));
+    expect(events.find((event) => event.type === 'session_revoked')?.sessionId).toBe(
+      sessionIdOf(third),
     );
-    expect(events.at(-1)?.sessionId).toBe(sidOf(user));
+    expect(events.find((event) => event.type === 'refresh_reuse_detected')?.sessionId).toBe(
+      sessionIdOf(reused),
+    );
+    expect(events.at(-1)?.sessionId).toBe(sessionIdOf(user));
   });
 
   it("should never show one user's events to another", async () => {
@@ -113,7 +107,7 @@ describe('GET /users/me/events', () => {
     const bobs = await eventsOf(bob.accessToken);
 
     expect(bobs.map((event) => event.type)).toEqual(['register']);
-    expect(bobs[0].sessionId).toBe(sidOf(bob));
+    expect(bobs[0].sessionId).toBe(sessionIdOf(bob));
   });
 
   it('should page with limit and before', async () => {
@@ -175,7 +169,11 @@ describe('GET /users/me/events', () => {
     emitter.off('auth.*', listener);
 
     expect(received).toEqual([
-      expect.objectContaining({ type: 'register', userId: user.user!.id, sessionId: sidOf(user) }),
+      expect.objectContaining({
+        type: 'register',
+        userId: user.user!.id,
+        sessionId: sessionIdOf(user),
+      }),
       expect.objectContaining({ type: 'login_failed', userId: user.user!.id, ip: '127.0.0.1' }),
     ]);
   });

@@ -4,7 +4,7 @@ import { SessionRetentionJob } from 'src/sessions/session-retention.job';
 
 import { setClockAhead } from 'test/support/clock';
 import { login, refreshWithBody, registerUser, type TokenResponse } from 'test/support/factories';
-import { claimsOf } from 'test/support/jwt';
+import { sessionIdOf } from 'test/support/jwt';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 interface SessionView {
@@ -40,8 +40,6 @@ describe('sessions', () => {
     return response.body as SessionView[];
   }
 
-  const sidOf = (tokens: TokenResponse) => claimsOf(tokens.accessToken).sid as string;
-
   describe('GET /sessions', () => {
     it("should list the user's active sessions, newest first, marking the current one", async () => {
       const user = await registerUser(t.http);
@@ -55,9 +53,12 @@ describe('sessions', () => {
 
       const sessions = await sessionsOf(user.accessToken);
 
-      expect(sessions.map((session) => session.id)).toEqual([sidOf(phone), sidOf(user)]);
+      expect(sessions.map((session) => session.id)).toEqual([
+        sessionIdOf(phone),
+        sessionIdOf(user),
+      ]);
       expect(sessions[0]).toEqual({
-        id: sidOf(phone),
+        id: sessionIdOf(phone),
         createdAt: expect.any(String) as unknown,
         lastUsedAt: expect.any(String) as unknown,
         expiresAt: expect.any(String) as unknown,
@@ -78,7 +79,7 @@ describe('sessions', () => {
 
       const sessions = await sessionsOf(user.accessToken);
 
-      expect(sessions.map((session) => session.id)).toEqual([sidOf(user)]);
+      expect(sessions.map((session) => session.id)).toEqual([sessionIdOf(user)]);
     });
 
     it('should move lastUsedAt on refresh', async () => {
@@ -106,7 +107,7 @@ describe('sessions', () => {
       const laptop = await login(t.http, user.email);
 
       await t.http
-        .delete(`/sessions/${sidOf(laptop)}`)
+        .delete(`/sessions/${sessionIdOf(laptop)}`)
         .auth(user.accessToken, { type: 'bearer' })
         .expect(204);
 
@@ -114,7 +115,7 @@ describe('sessions', () => {
       await t.http.get('/users/me').auth(laptop.accessToken, { type: 'bearer' }).expect(401);
       await t.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
       expect((await sessionsOf(user.accessToken)).map((session) => session.id)).toEqual([
-        sidOf(user),
+        sessionIdOf(user),
       ]);
     });
 
@@ -122,7 +123,7 @@ describe('sessions', () => {
       const user = await registerUser(t.http);
 
       await t.http
-        .delete(`/sessions/${sidOf(user)}`)
+        .delete(`/sessions/${sessionIdOf(user)}`)
         .auth(user.accessToken, { type: 'bearer' })
         .expect(204);
 
@@ -130,7 +131,7 @@ describe('sessions', () => {
     });
 
     it.each([
-      ['a session of another user', async () => sidOf(await registerUser(t.http))],
+      ['a session of another user', async () => sessionIdOf(await registerUser(t.http))],
       ['an unknown id', () => Promise.resolve('6f1c1a34-2d0b-4c37-9a4e-0b8e7f1d2c3b')],
       ['a malformed id', () => Promise.resolve('not-a-uuid')],
       ['a number', () => Promise.resolve('12345')],
@@ -150,12 +151,12 @@ describe('sessions', () => {
       const user = await registerUser(t.http);
       const other = await login(t.http, user.email);
       await t.http
-        .delete(`/sessions/${sidOf(other)}`)
+        .delete(`/sessions/${sessionIdOf(other)}`)
         .auth(user.accessToken, { type: 'bearer' })
         .expect(204);
 
       await t.http
-        .delete(`/sessions/${sidOf(other)}`)
+        .delete(`/sessions/${sessionIdOf(other)}`)
         .auth(user.accessToken, { type: 'bearer' })
         .expect(404);
     });
@@ -165,7 +166,7 @@ describe('sessions', () => {
       const victim = await registerUser(t.http);
 
       await t.http
-        .delete(`/sessions/${sidOf(victim)}`)
+        .delete(`/sessions/${sessionIdOf(victim)}`)
         .auth(user.accessToken, { type: 'bearer' })
         .expect(404);
 
@@ -202,8 +203,10 @@ describe('sessions', () => {
       const active = await login(t.http, user.email);
       await t.app.get(SessionRetentionJob).run();
 
-      const ids = [revokedLongAgo, idleLongAgo, revokedRecently, active].map(sidOf);
-      expect(await remaining(ids)).toEqual([sidOf(revokedRecently), sidOf(active)].sort());
+      const ids = [revokedLongAgo, idleLongAgo, revokedRecently, active].map(sessionIdOf);
+      expect(await remaining(ids)).toEqual(
+        [sessionIdOf(revokedRecently), sessionIdOf(active)].sort(),
+      );
     });
   });
 });

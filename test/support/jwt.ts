@@ -20,3 +20,12 @@ export function jtiOf(token: string): string {
   }
   return jti;
 }
+
+/** The session id (`sid`) of a token response's access token. */
+export function sessionIdOf({ accessToken }: { accessToken: string }): string {
+  const { sid } = decodeJwt(accessToken);
+  if (typeof sid !== 'string') {
+    throw new Error('token has no sid');
+  }
+  return sid;
+}
