@@ -19,6 +19,7 @@ import { DatabaseModule } from 'src/database/database.module';
 import { HealthModule } from 'src/health/health.module';
 import { RateLimitGuard } from 'src/rate-limit/rate-limit.guard';
 import { RateLimitModule } from 'src/rate-limit/rate-limit.module';
+import { RedisModule } from 'src/redis/redis.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { UsersModule } from 'src/users/users.module';
 
@@ -34,6 +35,7 @@ export class AppModule {
         EventEmitterModule.forRoot({ wildcard: true }),
         ScheduleModule.forRoot(),
         DatabaseModule,
+        RedisModule,
         RateLimitModule,
         UsersModule,
         SessionsModule,

@@ -122,6 +122,14 @@ const rawEnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'expected up to 64 letters, digits, and : . _ -')
+    .default('warden:'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   RUN_MIGRATIONS: boolean(true),
   JWT_ISSUER: z.string().min(1).default('warden'),
@@ -154,6 +162,12 @@ export interface AppConfig {
   host: string;
   dataDir: string;
   database: { url?: string; poolSize: number; runMigrations: boolean };
+  /** Shared rate-limit counters and revocations across instances; in-process without it. */
+  redis?: {
+    url: string;
+    /** Prefixes every key and channel, so that several deployments can share one Redis. */
+    keyPrefix: string;
+  };
   /** How long ended sessions are kept (for the admin and the audit trail) before they are deleted. */
   sessionRetention: number;
   tokens: {
@@ -264,6 +278,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       poolSize: env.DATABASE_POOL_SIZE,
       runMigrations: env.RUN_MIGRATIONS,
     },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
     sessionRetention: env.SESSION_RETENTION,
     tokens: {
       issuer: env.JWT_ISSUER,

@@ -1,16 +1,18 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
   TypeOrmHealthIndicator,
   type HealthCheckResult,
+  type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 
 import { Public } from 'src/auth/decorators/public.decorator';
 import { ServiceUnavailableError } from 'src/common/app-error';
 import { ApiProblems } from 'src/common/openapi';
+import { RedisConnection } from 'src/redis/redis-connection';
 
 const DATABASE_PING_TIMEOUT_MS = 2_000;
 
@@ -22,6 +24,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    @Optional() private readonly redis: RedisConnection | null,
   ) {}
 
   @Get('live')
@@ -33,21 +36,52 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'The service can serve requests: its database answers' })
+  @ApiOperation({
+    summary: 'The instance can serve requests',
+    description:
+      'Not ready (503) without the database. Redis is reported but does not make the instance unready: without it, Warden keeps serving with per-instance rate limits and revocation checks in the database, and every instance would otherwise be taken out at once.',
+  })
   @ApiOkResponse({
     schema: {
       example: {
         status: 'ok',
         info: { database: { status: 'up' } },
         error: {},
-        details: { database: { status: 'up' } },
+        details: { database: { status: 'up' }, redis: { status: 'up' } },
       },
     },
   })
   @ApiProblems(new ServiceUnavailableError())
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS }),
-    ]);
+  async ready(): Promise<HealthCheckResult> {
+    const redis = this.redisStatus();
+    try {
+      const result = await this.health.check([
+        () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS }),
+      ]);
+      return { ...result, details: { ...result.details, ...redis } };
+    } catch (error) {
+      if (error instanceof ServiceUnavailableException) {
+        const result = error.getResponse() as HealthCheckResult;
+        throw new ServiceUnavailableException({
+          ...result,
+          details: { ...result.details, ...redis },
+        });
+      }
+      throw error;
+    }
+  }
+
+  private redisStatus(): HealthIndicatorResult {
+    if (!this.redis) {
+      return {};
+    }
+    return this.redis.available
+      ? { redis: { status: 'up' } }
+      : {
+          redis: {
+            status: 'down',
+            impact: 'rate limits count per instance; revocations are checked in the database',
+          },
+        };
   }
 }

@@ -7,7 +7,9 @@ import type { FastifyRequest } from 'fastify';
 
 import { APP_CONFIG } from 'src/config/config.module';
 import type { AppConfig, RateLimit } from 'src/config/env.schema';
+import { FailoverThrottlerStorage } from 'src/rate-limit/failover-throttler-storage';
 import { RATE_LIMIT_SCOPE, type RateLimitScope } from 'src/rate-limit/rate-limit.decorator';
+import { RedisConnection } from 'src/redis/redis-connection';
 import { normalizeEmail } from 'src/users/email';
 
 const reflector = new Reflector();
@@ -37,8 +39,9 @@ function ipAndEmail(request: FastifyRequest): string {
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: ({ rateLimits }: AppConfig) => ({
+      inject: [APP_CONFIG, RedisConnection],
+      useFactory: ({ rateLimits }: AppConfig, redis: RedisConnection | null) => ({
+        storage: redis ? new FailoverThrottlerStorage(redis) : undefined,
         setHeaders: false,
         generateKey: counterKey,
         throttlers: [

@@ -144,9 +144,12 @@ export class SessionsService {
     return this.sessions.findActiveByUser(userId, this.clock.now());
   }
 
-  /** Answered from memory: this is on the path of every authenticated request. */
-  isRevoked(sessionId: string): boolean {
-    return this.revocations.has(sessionId);
+  /**
+   * On the path of every authenticated request: answered from memory, and from the database only
+   * while revocations from other instances may be missed (Redis unreachable).
+   */
+  isRevoked(sessionId: string): Promise<boolean> {
+    return this.revocations.isRevoked(sessionId);
   }
 
   private after(from: Date, seconds: number): Date {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,14 @@ const TEST_DEFAULTS = {
 
 /** The environment test applications run with: PostgreSQL when DATABASE_URL is set (CI). */
 export function testEnv(env: Record<string, string> = {}): Record<string, string | undefined> {
-  return { DATABASE_URL: process.env.DATABASE_URL, ...TEST_DEFAULTS, ...env };
+  return {
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    // Apps of different specs share the Redis of a CI run: their counters must not mix.
+    REDIS_KEY_PREFIX: `test-${randomUUID()}:`,
+    ...TEST_DEFAULTS,
+    ...env,
+  };
 }
 
 /**

@@ -55,7 +55,7 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, 'jwt-access') 
     });
   }
 
-  validate({ header, payload }: Jwt): AuthenticatedUser {
+  async validate({ header, payload }: Jwt): Promise<AuthenticatedUser> {
     if (
       !hasTokenType(header, ACCESS_TOKEN_TYPE) ||
       typeof payload === 'string' ||
@@ -63,7 +63,7 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, 'jwt-access') 
     ) {
       throw new InvalidAccessTokenError();
     }
-    if (this.sessions.isRevoked(payload.sid)) {
+    if (await this.sessions.isRevoked(payload.sid)) {
       throw new InvalidAccessTokenError('The session of this access token has been ended.');
     }
     return { userId: payload.sub, sessionId: payload.sid, roles: payload.roles };
