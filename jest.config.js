@@ -44,5 +44,6 @@ module.exports = {
     '^src/(.*)$': '<rootDir>/src/$1',
     '^test/(.*)$': '<rootDir>/test/$1',
   },
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
   testTimeout: 30_000,
 };

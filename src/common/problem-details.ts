@@ -69,29 +69,41 @@ function problem(status: number, code: string, detail: string): Problem {
   return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, code };
 }
 
-function isConnectionFailure(error: Error): boolean {
-  const causes: unknown[] = [error, (error as { driverError?: unknown }).driverError];
-  return causes.some((cause) => {
-    if (!(cause instanceof Error)) {
-      return false;
-    }
-    const code = (cause as { code?: unknown }).code;
-    return (
-      (typeof code === 'string' && UNAVAILABLE_ERROR_CODES.has(code)) ||
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|waiting for the embedded database session/i.test(
-        cause.message,
-      )
-    );
-  });
+/**
+ * Errors are read by shape, not by class: the ones raised inside Node (sockets, DNS) or a driver
+ * may come from another realm than this module's `Error`.
+ */
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  statusCode?: unknown;
+  driverError?: unknown;
+}
+
+function errorLike(value: unknown): ErrorLike | undefined {
+  return typeof value === 'object' && value !== null ? (value as ErrorLike) : undefined;
+}
+
+const CONNECTION_FAILURE_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|waiting for the embedded database session/i;
+
+/** A failure of the database connection (not of a statement): the request may succeed later. */
+function isConnectionFailure(error: ErrorLike): boolean {
+  return [error, errorLike(error.driverError)].some(
+    (cause) =>
+      cause !== undefined &&
+      ((typeof cause.code === 'string' && UNAVAILABLE_ERROR_CODES.has(cause.code)) ||
+        (typeof cause.message === 'string' && CONNECTION_FAILURE_MESSAGE.test(cause.message))),
+  );
 }
 
 /** Errors that Fastify raises itself (body parsing, limits) carry an HTTP status code of their own. */
-function fastifyStatus(error: Error): number | undefined {
-  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+function fastifyStatus({ statusCode, code, name }: ErrorLike): number | undefined {
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return statusCode;
   }
-  return typeof code === 'string' && code.startsWith('FST_ERR') && error instanceof SyntaxError
+  return typeof code === 'string' && code.startsWith('FST_ERR') && name === 'SyntaxError'
     ? HttpStatus.BAD_REQUEST
     : undefined;
 }
@@ -116,19 +128,18 @@ export function toProblemResponse(error: unknown): ProblemResponse {
     }
     return { problem: body, headers: {} };
   }
-  if (error instanceof Error) {
-    if (isConnectionFailure(error)) {
-      return toProblemResponse(new ServiceUnavailableError());
-    }
-    const status = fastifyStatus(error);
-    if (status !== undefined) {
-      const code = CODE_BY_STATUS[status] ?? 'bad_request';
-      const detail =
-        error instanceof SyntaxError
-          ? 'The request body is not valid JSON.'
-          : (DETAIL_BY_CODE[code] ?? STATUS_CODES[status] ?? 'Error');
-      return { problem: problem(status, code, detail), headers: {} };
-    }
+  const unknown = errorLike(error);
+  if (unknown && isConnectionFailure(unknown)) {
+    return toProblemResponse(new ServiceUnavailableError());
+  }
+  const status = unknown && fastifyStatus(unknown);
+  if (status) {
+    const code = CODE_BY_STATUS[status] ?? 'bad_request';
+    const detail =
+      unknown?.name === 'SyntaxError'
+        ? 'The request body is not valid JSON.'
+        : (DETAIL_BY_CODE[code] ?? STATUS_CODES[status] ?? 'Error');
+    return { problem: problem(status, code, detail), headers: {} };
   }
   return {
     problem: problem(

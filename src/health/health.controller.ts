@@ -1,4 +1,4 @@
-import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -24,7 +24,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    @Optional() private readonly redis: RedisConnection | null,
+    @Optional() @Inject(RedisConnection) private readonly redis: RedisConnection | null,
   ) {}
 
   @Get('live')

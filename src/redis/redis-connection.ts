@@ -39,12 +39,17 @@ export class RedisConnection implements OnApplicationShutdown {
 
   static connect({ url, keyPrefix }: { url: string; keyPrefix: string }): RedisConnection {
     const options = {
-      enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       retryStrategy: (attempt: number) => Math.min(attempt * 200, RECONNECT_MAX_DELAY_MS),
     };
-    return new RedisConnection(new Redis(url, options), new Redis(url, options), keyPrefix);
+    // Commands fail at once while Redis is away; the subscriber queues its SUBSCRIBE until it
+    // first connects, and renews it after every reconnect.
+    return new RedisConnection(
+      new Redis(url, { ...options, enableOfflineQueue: false }),
+      new Redis(url, options),
+      keyPrefix,
+    );
   }
 
   /** True while commands can reach Redis. */
@@ -69,8 +74,7 @@ export class RedisConnection implements OnApplicationShutdown {
         onMessage(message);
       }
     });
-    // Resubscribed automatically after every reconnect.
-    await this.subscriber.subscribe(name).catch(() => undefined);
+    await this.subscriber.subscribe(name);
   }
 
   async publish(channel: string, message: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   Logger,
   Optional,
@@ -47,7 +48,7 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
     private readonly sessions: SessionsRepository,
     private readonly clock: Clock,
     @InjectConfig() config: AppConfig,
-    @Optional() private readonly redis: RedisConnection | null,
+    @Optional() @Inject(RedisConnection) private readonly redis: RedisConnection | null,
   ) {
     this.retentionMs = (config.tokens.accessTokenTtl + config.tokens.clockSkew) * 1000;
     this.trusted = !redis;

@@ -1,0 +1,226 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+
+import { SessionsRepository } from 'src/sessions/sessions.repository';
+
+import {
+  PASSWORD,
+  refreshWithBody,
+  registerUser,
+  uniqueEmail,
+  type TokenResponse,
+} from 'test/support/factories';
+import { jtiOf, sessionIdOf } from 'test/support/jwt';
+import { describeWithServices, services } from 'test/support/services';
+import { TcpProxy } from 'test/support/tcp-proxy';
+import { startTestApp, type TestApp } from 'test/support/test-app';
+
+/** What every instance of one deployment shares: keys, secret, database, Redis. */
+function deploymentEnv(redisUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: services.postgresUrl!,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `deployment-${randomUUID()}:`,
+    REFRESH_TOKEN_SECRET: randomBytes(48).toString('base64url'),
+    JWT_SIGNING_KEYS: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString(),
+    RATE_LIMIT_LOGIN: '5/60s',
+  };
+}
+
+/** Polls until `check` holds, for at most `ms`: what "within one second" means. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  do {
+    if (await check()) {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } while (Date.now() < deadline);
+  return false;
+}
+
+function wrongLogin(app: TestApp, email: string) {
+  return app.http.post('/auth/login').send({ email, password: 'not the password!' });
+}
+
+async function isRefused(app: TestApp, accessToken: string): Promise<boolean> {
+  return (await app.http.get('/users/me').auth(accessToken, { type: 'bearer' })).status === 401;
+}
+
+describeWithServices('two instances on one PostgreSQL and one Redis', () => {
+  let redisProxy: TcpProxy;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    redisProxy = await TcpProxy.start(services.redisUrl!);
+    const env = deploymentEnv(redisProxy.urlFor(services.redisUrl!));
+    a = await startTestApp(env);
+    b = await startTestApp(env);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await redisProxy?.cut();
+  });
+
+  it('should accept on one instance the tokens issued by the other', async () => {
+    const user = await registerUser(a.http);
+    const revocationLookups = jest.spyOn(b.app.get(SessionsRepository), 'findState');
+
+    await b.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
+    // With Redis up, the revocation check of a valid access token is answered from memory.
+    expect(revocationLookups).not.toHaveBeenCalled();
+    revocationLookups.mockRestore();
+    const refreshed = (await refreshWithBody(b.http, user.refreshToken).expect(200))
+      .body as TokenResponse;
+    await a.http.get('/users/me').auth(refreshed.accessToken, { type: 'bearer' }).expect(200);
+  });
+
+  it('should enforce a logout through A on B within one second', async () => {
+    const user = await registerUser(a.http);
+    await b.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
+
+    await a.http.post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+
+    expect(await within(1_000, () => isRefused(b, user.accessToken))).toBe(true);
+    await refreshWithBody(b.http, user.refreshToken).expect(401, /session_revoked/);
+  });
+
+  it('should count rate limits across both instances', async () => {
+    const email = uniqueEmail();
+    await wrongLogin(a, email).expect(401);
+    await wrongLogin(b, email).expect(401);
+    await wrongLogin(a, email).expect(401);
+    await wrongLogin(b, email).expect(401);
+    await wrongLogin(a, email).expect(401);
+
+    await wrongLogin(b, email).expect(429);
+  });
+
+  it('should give concurrent refreshes of one token spread over both instances one successor', async () => {
+    const user = await registerUser(a.http);
+
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        refreshWithBody((i % 2 ? a : b).http, user.refreshToken),
+      ),
+    );
+
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+    const successors = new Set(
+      responses.map((response) => jtiOf((response.body as TokenResponse).refreshToken!)),
+    );
+    expect(successors.size).toBe(1);
+  });
+
+  it('should lose or wrongly revoke no session under a bounded load over both instances', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => registerUser(a.http)));
+
+    const finals = await Promise.all(
+      users.map(async (user) => {
+        let tokens: TokenResponse = user;
+        for (let round = 0; round < 10; round++) {
+          const [here, there] = round % 2 ? [a, b] : [b, a];
+          tokens = (await refreshWithBody(here.http, tokens.refreshToken!).expect(200))
+            .body as TokenResponse;
+          await there.http
+            .get('/users/me')
+            .auth(tokens.accessToken, { type: 'bearer' })
+            .expect(200);
+        }
+        return tokens;
+      }),
+    );
+
+    for (const [i, tokens] of finals.entries()) {
+      const sessions = await b.http
+        .get('/sessions')
+        .auth(tokens.accessToken, { type: 'bearer' })
+        .expect(200);
+      expect((sessions.body as { id: string }[]).map((session) => session.id)).toEqual([
+        sessionIdOf(users[i]),
+      ]);
+    }
+  });
+
+  describe('when Redis goes away and comes back', () => {
+    it('should keep serving, and enforce revocations from the database meanwhile', async () => {
+      const user = await registerUser(a.http);
+      await redisProxy.cut();
+
+      const other = await a.http
+        .post('/auth/login')
+        .send({ email: user.email, password: PASSWORD, transport: 'body' })
+        .expect(200);
+      const refreshed = (await refreshWithBody(b.http, user.refreshToken).expect(200))
+        .body as TokenResponse;
+      await b.http.get('/users/me').auth(refreshed.accessToken, { type: 'bearer' }).expect(200);
+      const ready = await b.http.get('/health/ready').expect(200);
+      expect(ready.body).toMatchObject({ details: { redis: { status: 'down' } } });
+
+      await a.http
+        .post('/auth/logout')
+        .send({ refreshToken: (other.body as TokenResponse).refreshToken })
+        .expect(204);
+      expect(
+        await within(1_000, () => isRefused(b, (other.body as TokenResponse).accessToken)),
+      ).toBe(true);
+    });
+
+    it('should resume sharing rate limits and revocations once Redis is back', async () => {
+      await redisProxy.resume();
+      const redisUp = async (app: TestApp) =>
+        ((await app.http.get('/health/ready')).body as { details: { redis: { status: string } } })
+          .details.redis.status === 'up';
+      expect(await within(10_000, async () => (await redisUp(a)) && (await redisUp(b)))).toBe(true);
+
+      const user = await registerUser(a.http);
+      await b.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
+      await a.http.post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+      expect(await within(1_000, () => isRefused(b, user.accessToken))).toBe(true);
+
+      const email = uniqueEmail();
+      for (let i = 0; i < 5; i++) {
+        await wrongLogin(i % 2 ? a : b, email).expect(401);
+      }
+      await wrongLogin(a, email).expect(429);
+    });
+  });
+});
+
+describeWithServices('a database outage', () => {
+  let databaseProxy: TcpProxy;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    databaseProxy = await TcpProxy.start(services.postgresUrl!);
+    t = await startTestApp({ DATABASE_URL: databaseProxy.urlFor(services.postgresUrl!) });
+  });
+
+  afterAll(async () => {
+    await databaseProxy?.resume();
+    await t?.close();
+    await databaseProxy?.cut();
+  });
+
+  it('should answer 503 service_unavailable, never 500, and recover without a restart', async () => {
+    const user = await registerUser(t.http);
+    await databaseProxy.cut();
+
+    const me = await t.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(503);
+    expect(me.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(me.body).toMatchObject({ status: 503, code: 'service_unavailable' });
+    await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(503);
+    await refreshWithBody(t.http, user.refreshToken).expect(503);
+    await t.http.get('/health/ready').expect(503, /service_unavailable/);
+    await t.http.get('/health/live').expect(200);
+
+    await databaseProxy.resume();
+
+    await t.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
+    await refreshWithBody(t.http, user.refreshToken).expect(200);
+    await t.http.get('/health/ready').expect(200);
+  });
+});
