@@ -82,7 +82,7 @@ interface ErrorLike {
 }
 
 function errorLike(value: unknown): ErrorLike | undefined {
-  return typeof value === 'object' && value !== null ? (value) : undefined;
+  return typeof value === 'object' && value !== null ? value : undefined;
 }
 
 const CONNECTION_FAILURE_MESSAGE =
