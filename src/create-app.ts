@@ -2,8 +2,10 @@ import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 
 import { AppModule } from 'src/app.module';
+import { closeConnectionsOnShutdown } from 'src/common/graceful-shutdown';
 import { acceptJsonBodiesOnly, MAX_BODY_BYTES } from 'src/common/json-body';
 import { echoRequestId, requestIdOf } from 'src/common/request-id';
 import { parseEnv, readProcessEnv, type AppConfig } from 'src/config/env.schema';
@@ -12,6 +14,8 @@ import { setUpSwagger } from 'src/swagger';
 export interface CreateAppOptions {
   /** The environment to configure from; by default `process.env`, completed from `./.env`. */
   env?: Record<string, string | undefined>;
+  /** Where the JSON logs go; standard output by default. */
+  logDestination?: DestinationStream;
 }
 
 /** A number of proxy hops becomes the function Fastify's types ask for. */
@@ -33,17 +37,22 @@ export async function createApp(
     // Pino logs requests (nestjs-pino); Fastify's own logger stays off.
     logger: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: true,
-    abortOnError: false,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { logDestination: options.logDestination }),
+    adapter,
+    {
+      bufferLogs: true,
+      abortOnError: false,
+      bodyParser: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodiesOnly(fastify);
   echoRequestId(fastify);
+  closeConnectionsOnShutdown(fastify);
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     credentials: true,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 
@@ -46,10 +47,14 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
  * Boots Warden as `npm start` does, on a real port, with a fresh DATA_DIR: PostgreSQL when
  * DATABASE_URL is set (CI), a new embedded database otherwise.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  { logDestination }: { logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-test-'));
   const { app, config } = await createApp({
     env: testEnv({ DATA_DIR: dataDir, ...env }),
+    logDestination,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as AddressInfo;
