@@ -43,6 +43,8 @@ module.exports = {
   moduleNameMapper: {
     '^src/(.*)$': '<rootDir>/src/$1',
     '^test/(.*)$': '<rootDir>/test/$1',
+    '^libs/(.*)$': '<rootDir>/libs/$1',
+    '^examples/(.*)$': '<rootDir>/examples/$1',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   testTimeout: 30_000,
