@@ -8,6 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
 COPY libs ./libs
+COPY examples ./examples
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run: production mode, unprivileged user. Secrets come from the environment or mounted files
