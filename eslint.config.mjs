@@ -5,7 +5,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'data/', 'node_modules/', '*.config.js', 'eslint.config.mjs'] },
+  {
+    ignores: ['dist/', 'coverage/', 'data/', 'node_modules/', '*.config.js', 'eslint.config.mjs', 'deploy/'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
