@@ -1,0 +1,422 @@
+/**
+ * `npm run bench`: Warden against its ceilings, in one sitting.
+ *
+ * Starts a bare Fastify hello-world (the HTTP ceiling) and Warden's production build, each in its
+ * own process; seeds users; then measures GET /users/me, POST /auth/refresh (every request presents
+ * a valid, never-used refresh token), POST /auth/login at 4 connections against raw argon2id
+ * verification (its ceiling), and GET /users/me while logins saturate the CPU. Each figure is the
+ * median of --runs runs. Prints a table and writes the results as JSON.
+ *
+ *   npm run bench -- [--connections 50] [--duration 10] [--runs 3] [--sessions 1000000]
+ *                    [--output bench-results/bench.json]
+ *
+ * On PostgreSQL when DATABASE_URL is set, on the embedded database otherwise. --sessions N (on
+ * PostgreSQL) also measures refreshes with N sessions in the table against 1,000.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import autocannon, { type Result } from 'autocannon';
+import { Client } from 'pg';
+
+const ROOT = resolve(__dirname, '..', '..');
+const PASSWORD = 'bench passphrase 2026';
+
+interface Options {
+  connections: number;
+  duration: number;
+  runs: number;
+  sessions: number;
+  output: string;
+}
+
+interface Figure {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  ceiling?: string;
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      connections: { type: 'string', default: '50' },
+      duration: { type: 'string', default: '10' },
+      runs: { type: 'string', default: '3' },
+      sessions: { type: 'string', default: '0' },
+      output: { type: 'string', default: 'bench-results/bench.json' },
+    },
+  });
+  return {
+    connections: Number(values.connections),
+    duration: Number(values.duration),
+    runs: Number(values.runs),
+    sessions: Number(values.sessions),
+    output: values.output,
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) {
+      throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    }
+    try {
+      if ((await fetch(url)).ok) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** Peak resident set size of a process, in MB (Linux). */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function medianOf(name: string, runs: number, run: () => Promise<Result>): Promise<Figure> {
+  const results: Result[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(await run());
+  }
+  return {
+    name,
+    requestsPerSecond: median(results.map((result) => result.requests.average)),
+    p50: median(results.map((result) => result.latency.p50)),
+    p99: median(results.map((result) => result.latency.p99)),
+    errors: results.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
+  };
+}
+
+function load(opts: autocannon.Options): Promise<Result> {
+  return autocannon({ ...opts, setupClient: undefined });
+}
+
+async function post(base: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  }
+  return (await response.json()) as Record<string, unknown>;
+}
+
+function startNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+const FASTIFY_HELLO = `
+  const app = require('fastify')();
+  app.get('/', async () => ({ hello: 'world' }));
+  app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+`;
+
+/** argon2id verifications per second with `inFlight` at once, in a process of its own. */
+const ARGON2_RAW = `
+  const argon2 = require('argon2');
+  const params = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+  (async () => {
+    const hash = await argon2.hash('bench passphrase 2026', params);
+    const until = Date.now() + Number(process.env.DURATION) * 1000;
+    let done = 0;
+    const worker = async () => { while (Date.now() < until) { await argon2.verify(hash, 'bench passphrase 2026'); done++; } };
+    const start = Date.now();
+    await Promise.all(Array.from({ length: Number(process.env.IN_FLIGHT) }, worker));
+    console.log(JSON.stringify({ perSecond: done / ((Date.now() - start) / 1000) }));
+  })();
+`;
+
+function rawArgon2(duration: number, inFlight: number): Promise<number> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, ['-e', ARGON2_RAW], {
+      cwd: ROOT,
+      env: { ...process.env, DURATION: String(duration), IN_FLIGHT: String(inFlight) },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) =>
+      code === 0
+        ? ok((JSON.parse(output) as { perSecond: number }).perSecond)
+        : fail(new Error(`argon2: ${code}`)),
+    );
+  });
+}
+
+/** Inserts sessions for `userId` until the table holds `total`, with one set-based statement. */
+async function seedSessions(databaseUrl: string, userId: string, total: number): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM sessions');
+    const missing = total - Number(rows[0].count);
+    if (missing > 0) {
+      await client.query(
+        `INSERT INTO sessions (id, user_id, refresh_jti_hash, created_at, last_used_at, idle_expires_at, expires_at)
+         SELECT gen_random_uuid(), $1, sha256(convert_to(gen_random_uuid()::text, 'UTF8')),
+                now(), now(), now() + interval '7 days', now() + interval '30 days'
+         FROM generate_series(1, $2)`,
+        [userId, missing],
+      );
+      await client.query('ANALYZE sessions');
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Refreshes at `connections`, every request with a valid refresh token that was never used. */
+async function refreshLoad(base: string, email: string, opts: Options): Promise<Result> {
+  const unused: string[] = [];
+  for (let i = 0; i < opts.connections; i++) {
+    unused.push(
+      (await post(base, '/auth/login', { email, password: PASSWORD, transport: 'body' }))
+        .refreshToken as string,
+    );
+  }
+  return load({
+    url: `${base}/auth/refresh`,
+    connections: opts.connections,
+    duration: opts.duration,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ refreshToken: unused.pop() }),
+        }),
+        onResponse: (status, body) => {
+          if (status === 200) {
+            unused.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+          }
+        },
+      },
+    ],
+  });
+}
+
+function table(figures: Figure[], rssMb: number): string {
+  const rows = figures.map((figure) => [
+    figure.name,
+    figure.requestsPerSecond.toFixed(0),
+    figure.p50.toFixed(1),
+    figure.p99.toFixed(1),
+    figure.ratio === undefined ? '' : `${(figure.ratio * 100).toFixed(1)} % of ${figure.ceiling}`,
+    figure.target ? `${figure.target} ${figure.met ? 'met' : 'MISSED'}` : '',
+  ]);
+  const header = ['measure', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target'];
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => row[i].length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
+    '',
+    `Peak RSS of the Warden process: ${rssMb.toFixed(0)} MB (target < 250 MB: ${rssMb < 250 ? 'met' : 'MISSED'})`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const databaseUrl = process.env.DATABASE_URL;
+  if (opts.sessions > 0 && !databaseUrl) {
+    throw new Error('--sessions needs PostgreSQL: set DATABASE_URL');
+  }
+  const figures: Figure[] = [];
+
+  // The ceiling: a bare Fastify hello-world.
+  const fastifyPort = await freePort();
+  const fastify = startNode(['-e', FASTIFY_HELLO], { ...process.env, PORT: String(fastifyPort) });
+  const ceilingUrl = `http://127.0.0.1:${fastifyPort}/`;
+  await waitFor(ceilingUrl, fastify);
+  const ceiling = await medianOf('bare Fastify hello-world', opts.runs, () =>
+    load({ url: ceilingUrl, connections: opts.connections, duration: opts.duration }),
+  );
+  fastify.kill();
+  figures.push(ceiling);
+
+  // Warden, as production runs it.
+  const dataDir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const warden = startNode(['dist/src/main.js'], {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    REFRESH_TOKEN_SECRET: randomBytes(48).toString('base64url'),
+    JWT_SIGNING_KEY_FILES: '',
+    JWT_SIGNING_KEYS: (await import('node:crypto'))
+      .generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString(),
+    RATE_LIMIT_GLOBAL: '100000000/60s',
+    RATE_LIMIT_LOGIN: '100000000/60s',
+    RATE_LIMIT_REFRESH: '100000000/60s',
+  });
+  try {
+    await waitFor(`${base}/health/ready`, warden);
+    const email = `bench-${Date.now()}@example.com`;
+    const registered = await post(base, '/auth/register', {
+      email,
+      password: PASSWORD,
+      transport: 'body',
+    });
+    const accessToken = registered.accessToken as string;
+    const userId = (registered.user as { id: string }).id;
+    if (opts.sessions > 0) {
+      await seedSessions(databaseUrl!, userId, 1_000);
+    }
+
+    const me = await medianOf('GET /users/me', opts.runs, () =>
+      load({
+        url: `${base}/users/me`,
+        connections: opts.connections,
+        duration: opts.duration,
+        headers: { authorization: `Bearer ${accessToken}` },
+      }),
+    );
+    figures.push({
+      ...me,
+      ceiling: 'Fastify',
+      ratio: me.requestsPerSecond / ceiling.requestsPerSecond,
+      target: '>= 20 %',
+      met: me.requestsPerSecond >= 0.2 * ceiling.requestsPerSecond,
+    });
+
+    const refresh = await medianOf('POST /auth/refresh', opts.runs, () =>
+      refreshLoad(base, email, opts),
+    );
+    const refreshRatio = refresh.requestsPerSecond / ceiling.requestsPerSecond;
+    figures.push({
+      ...refresh,
+      ceiling: 'Fastify',
+      ratio: refreshRatio,
+      target: '>= 10 %, p99 < 50 ms',
+      met: refreshRatio >= 0.1 && refresh.p99 < 50,
+    });
+
+    const argon2 = median(await Promise.all([rawArgon2(opts.duration, 4)]));
+    figures.push({
+      name: 'raw argon2id verify (4 in flight)',
+      requestsPerSecond: argon2,
+      p50: 0,
+      p99: 0,
+      errors: 0,
+    });
+    const login = await medianOf('POST /auth/login (4 connections)', opts.runs, () =>
+      load({
+        url: `${base}/auth/login`,
+        connections: 4,
+        duration: opts.duration,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD, transport: 'body' }),
+      }),
+    );
+    figures.push({
+      ...login,
+      ceiling: 'argon2',
+      ratio: login.requestsPerSecond / argon2,
+      target: '>= 85 %',
+      met: login.requestsPerSecond >= 0.85 * argon2,
+    });
+
+    const meUnderLogins = await medianOf('GET /users/me while logins run', opts.runs, async () => {
+      const logins = load({
+        url: `${base}/auth/login`,
+        connections: 4,
+        duration: opts.duration,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD, transport: 'body' }),
+      });
+      const reads = load({
+        url: `${base}/users/me`,
+        connections: 2,
+        duration: opts.duration,
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      return (await Promise.all([reads, logins]))[0];
+    });
+    figures.push({ ...meUnderLogins, target: 'p99 < 50 ms', met: meUnderLogins.p99 < 50 });
+
+    if (opts.sessions > 0) {
+      await seedSessions(databaseUrl!, userId, opts.sessions);
+      const big = await medianOf(`POST /auth/refresh, ${opts.sessions} sessions`, opts.runs, () =>
+        refreshLoad(base, email, opts),
+      );
+      figures.push({
+        ...big,
+        ceiling: 'refresh at 1,000 sessions (p50)',
+        ratio: big.p50 / refresh.p50,
+        target: 'p50 <= 1.2 x',
+        met: big.p50 <= 1.2 * refresh.p50,
+      });
+    }
+
+    const rssMb = peakRssMb(warden.pid!);
+    console.log(`\n${table(figures, rssMb)}\n`);
+    const output = resolve(ROOT, opts.output);
+    mkdirSync(dirname(output), { recursive: true });
+    writeFileSync(
+      output,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          options: opts,
+          database: databaseUrl ? 'postgresql' : 'embedded',
+          figures,
+          peakRssMb: rssMb,
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(`Results written to ${opts.output}`);
+  } finally {
+    warden.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
