@@ -1,6 +1,7 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 
+import { FixedWindowThrottlerStorage } from 'src/rate-limit/fixed-window-storage';
 import type { RedisConnection } from 'src/redis/redis-connection';
 
 /**
@@ -9,7 +10,7 @@ import type { RedisConnection } from 'src/redis/redis-connection';
  */
 export class FailoverThrottlerStorage implements ThrottlerStorage {
   private readonly shared: ThrottlerStorageRedisService;
-  private readonly local = new ThrottlerStorageService();
+  private readonly local = new FixedWindowThrottlerStorage();
 
   constructor(private readonly redis: RedisConnection) {
     this.shared = new ThrottlerStorageRedisService(redis.commands);

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG } from 'src/config/config.module';
 import type { AppConfig, RateLimit } from 'src/config/env.schema';
 import { FailoverThrottlerStorage } from 'src/rate-limit/failover-throttler-storage';
+import { FixedWindowThrottlerStorage } from 'src/rate-limit/fixed-window-storage';
 import { RATE_LIMIT_SCOPE, type RateLimitScope } from 'src/rate-limit/rate-limit.decorator';
 import { RedisConnection } from 'src/redis/redis-connection';
 import { normalizeEmail } from 'src/users/email';
@@ -41,7 +42,7 @@ function ipAndEmail(request: FastifyRequest): string {
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, RedisConnection],
       useFactory: ({ rateLimits }: AppConfig, redis: RedisConnection | null) => ({
-        storage: redis ? new FailoverThrottlerStorage(redis) : undefined,
+        storage: redis ? new FailoverThrottlerStorage(redis) : new FixedWindowThrottlerStorage(),
         setHeaders: false,
         generateKey: counterKey,
         throttlers: [
