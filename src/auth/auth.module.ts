@@ -17,6 +17,7 @@ import { JwtAccessStrategy } from 'src/auth/strategies/jwt-access.strategy';
 import { JwtRefreshStrategy } from 'src/auth/strategies/jwt-refresh.strategy';
 import { KeyMaterial } from 'src/auth/tokens/key-material';
 import { TokenService } from 'src/auth/tokens/token.service';
+import { VerifiedAccessTokens } from 'src/auth/tokens/verified-access-tokens';
 import { APP_CONFIG } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
 import { SessionsModule } from 'src/sessions/sessions.module';
@@ -40,6 +41,7 @@ import { UsersModule } from 'src/users/users.module';
     },
     AuthService,
     TokenService,
+    VerifiedAccessTokens,
     LoginBackoff,
     LoginFailuresRepository,
     RefreshTokenDelivery,
@@ -47,6 +49,6 @@ import { UsersModule } from 'src/users/users.module';
     JwtRefreshStrategy,
     JwtRefreshGuard,
   ],
-  exports: [AuthService, TokenService],
+  exports: [AuthService, TokenService, VerifiedAccessTokens],
 })
 export class AuthModule {}

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
@@ -7,8 +7,12 @@ import type { AppConfig } from 'src/config/env.schema';
 import { buildDataSourceOptions } from 'src/database/data-source-options';
 import { DatabaseInUseError } from 'src/database/pglite-driver';
 import { runMigrationsExclusively } from 'src/database/run-migrations';
+import { Sql } from 'src/database/sql';
 
+@Global()
 @Module({
+  providers: [Sql],
+  exports: [Sql],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],

@@ -26,6 +26,12 @@ type ConnectCallback = (
   release?: (error?: unknown) => void,
 ) => void;
 
+export interface PgStatement {
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
 export interface PgQueryResult {
   command: string;
   rowCount: number;
@@ -173,10 +179,13 @@ export class PglitePool extends EventEmitter {
     );
   }
 
-  query(text: string, values?: unknown[]): Promise<PgQueryResult> {
+  /** Like `pg`'s, also with a `{ name, text, values }` statement (a single session needs no names). */
+  query(statement: string | PgStatement, values?: unknown[]): Promise<PgQueryResult> {
+    const { text, values: parameters } =
+      typeof statement === 'string' ? { text: statement, values } : statement;
     return this.connect().then(async (client) => {
       try {
-        return await client.query(text, values);
+        return await client.query(text, parameters);
       } finally {
         client.release();
       }

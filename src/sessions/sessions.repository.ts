@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 
+import { Sql, type PreparedStatement } from 'src/database/sql';
 import { SessionEntity, type RevokeReason } from 'src/sessions/session.entity';
 
 export interface RotationRequest {
@@ -37,7 +38,9 @@ export interface SessionState {
  * - any other token of the session revokes it (`revoked_at` is set).
  * A session that is revoked or expired is left alone and matches no row.
  */
-const ROTATE_SQL = `
+const ROTATE: PreparedStatement = {
+  name: 'sessions_rotate',
+  text: `
   UPDATE sessions SET
     previous_jti_hash = CASE WHEN refresh_jti_hash = $3 THEN refresh_jti_hash ELSE previous_jti_hash END,
     refresh_jti_hash = CASE WHEN refresh_jti_hash = $3 THEN $4 ELSE refresh_jti_hash END,
@@ -52,11 +55,15 @@ const ROTATE_SQL = `
       ELSE 'reuse_detected' END
   WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
     AND idle_expires_at > $5 AND expires_at > $5
-  RETURNING rotated_at, idle_expires_at, revoked_at`;
+  RETURNING rotated_at, idle_expires_at, revoked_at`,
+};
 
 @Injectable()
 export class SessionsRepository {
-  constructor(@InjectRepository(SessionEntity) private readonly orm: Repository<SessionEntity>) {}
+  constructor(
+    @InjectRepository(SessionEntity) private readonly orm: Repository<SessionEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   async insert(
     session: Omit<SessionEntity, 'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'>,
@@ -66,7 +73,7 @@ export class SessionsRepository {
 
   /** Returns the row as the statement left it, or undefined when the session is not usable. */
   async rotate(request: RotationRequest): Promise<RotationRow | undefined> {
-    const [rows] = await this.orm.query<[RotationRow[], number]>(ROTATE_SQL, [
+    const [row] = await this.sql.rows<RotationRow>(ROTATE, [
       request.sessionId,
       request.userId,
       request.presentedHash,
@@ -75,7 +82,7 @@ export class SessionsRepository {
       request.idleExpiresAt,
       request.graceCutoff,
     ]);
-    return rows[0];
+    return row;
   }
 
   async findState(id: string): Promise<SessionState | undefined> {

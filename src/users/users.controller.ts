@@ -23,7 +23,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
   async me(@CurrentUser() { userId }: AuthenticatedUser): Promise<UserDto> {
-    const user = await this.users.findById(userId);
+    const user = await this.users.findProfile(userId);
     if (!user) {
       throw new InvalidAccessTokenError('The account of this access token no longer exists.');
     }

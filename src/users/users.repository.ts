@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
 
+import { Sql, type PreparedStatement } from 'src/database/sql';
 import { UserEntity } from 'src/users/user.entity';
 import { EmailTakenError } from 'src/users/users.errors';
 
@@ -13,9 +14,45 @@ export interface NewUser {
   displayName: string | null;
 }
 
+/** What an account shows of itself: everything but the password hash. */
+export type UserProfile = Pick<UserEntity, 'id' | 'email' | 'displayName' | 'roles' | 'createdAt'>;
+
+const FIND_PROFILE: PreparedStatement = {
+  name: 'users_find_profile',
+  text: 'SELECT id, email, display_name, roles, created_at FROM users WHERE id = $1',
+};
+
+const FIND_ROLES: PreparedStatement = {
+  name: 'users_find_roles',
+  text: 'SELECT roles FROM users WHERE id = $1',
+};
+
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly orm: Repository<UserEntity>) {}
+  constructor(
+    @InjectRepository(UserEntity) private readonly orm: Repository<UserEntity>,
+    private readonly sql: Sql,
+  ) {}
+
+  /** On the path of GET /users/me: one prepared statement. */
+  async findProfile(id: string): Promise<UserProfile | undefined> {
+    const [row] = await this.sql.rows<{
+      id: string;
+      email: string;
+      display_name: string | null;
+      roles: string[];
+      created_at: Date;
+    }>(FIND_PROFILE, [id]);
+    return (
+      row && {
+        id: row.id,
+        email: row.email,
+        displayName: row.display_name,
+        roles: row.roles,
+        createdAt: row.created_at,
+      }
+    );
+  }
 
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.orm.findOneBy({ email });
@@ -25,9 +62,10 @@ export class UsersRepository {
     return this.orm.findOneBy({ id });
   }
 
+  /** On the path of every refresh: one prepared statement. */
   async findRoles(id: string): Promise<string[] | undefined> {
-    const user = await this.orm.findOne({ where: { id }, select: { id: true, roles: true } });
-    return user?.roles;
+    const [row] = await this.sql.rows<{ roles: string[] }>(FIND_ROLES, [id]);
+    return row?.roles;
   }
 
   /** Two registrations racing for one email: the unique index decides, the loser gets 409. */

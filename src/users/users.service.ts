@@ -6,7 +6,7 @@ import { normalizeEmail } from 'src/users/email';
 import { PasswordHasher } from 'src/users/password-hasher';
 import { assertPasswordAcceptable } from 'src/users/password-policy';
 import { ADMIN_ROLE, type UserEntity } from 'src/users/user.entity';
-import { UsersRepository } from 'src/users/users.repository';
+import { UsersRepository, type UserProfile } from 'src/users/users.repository';
 
 export interface Registration {
   email: string;
@@ -87,6 +87,10 @@ export class UsersService {
     const user = await this.register({ email, password: await password() });
     await this.users.addRole(user.id, ADMIN_ROLE);
     return 'created';
+  }
+
+  findProfile(id: string): Promise<UserProfile | undefined> {
+    return this.users.findProfile(id);
   }
 
   findById(id: string): Promise<UserEntity | null> {

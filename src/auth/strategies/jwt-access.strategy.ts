@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { decodeProtectedHeader } from 'jose';
 import type { Jwt, JwtPayload } from 'jsonwebtoken';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Strategy } from 'passport-jwt';
 
 import { asJwtKey, KeyMaterial } from 'src/auth/tokens/key-material';
 import { ACCESS_TOKEN_TYPE, hasTokenType } from 'src/auth/tokens/token.service';
+import { bearerToken, VerifiedAccessTokens } from 'src/auth/tokens/verified-access-tokens';
 import { InvalidAccessTokenError } from 'src/common/app-error';
 import type { AuthenticatedUser } from 'src/common/current-user.decorator';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
-import { SessionsService } from 'src/sessions/sessions.service';
 
 interface AccessTokenClaims extends JwtPayload {
   sub: string;
@@ -29,17 +30,18 @@ function isAccessTokenClaims(claims: JwtPayload): claims is AccessTokenClaims {
 
 /**
  * Bearer access tokens: the signature by one of Warden's keys (chosen by `kid`, algorithm pinned),
- * `typ`, `iss`, `aud`, `exp` and `nbf`; then the session must not have been revoked.
+ * `typ`, `iss`, `aud`, `exp` and `nbf`. A verified token is remembered until it expires; whether
+ * its session was revoked is `JwtAccessGuard`'s to check, on every request.
  */
 @Injectable()
 export class JwtAccessStrategy extends PassportStrategy(Strategy, 'jwt-access') {
   constructor(
     keys: KeyMaterial,
     @InjectConfig() config: AppConfig,
-    private readonly sessions: SessionsService,
+    private readonly verified: VerifiedAccessTokens,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
       secretOrKeyProvider: (_request, rawToken: string, done) => {
         try {
           const key = keys.verificationKey(decodeProtectedHeader(rawToken).kid);
@@ -52,20 +54,21 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, 'jwt-access') 
       issuer: config.tokens.issuer,
       audience: config.tokens.audience,
       jsonWebTokenOptions: { complete: true, clockTolerance: config.tokens.clockSkew },
+      passReqToCallback: true,
     });
   }
 
-  async validate({ header, payload }: Jwt): Promise<AuthenticatedUser> {
+  validate(request: FastifyRequest, { header, payload }: Jwt): AuthenticatedUser {
     if (
       !hasTokenType(header, ACCESS_TOKEN_TYPE) ||
       typeof payload === 'string' ||
-      !isAccessTokenClaims(payload)
+      !isAccessTokenClaims(payload) ||
+      typeof payload.exp !== 'number'
     ) {
       throw new InvalidAccessTokenError();
     }
-    if (await this.sessions.isRevoked(payload.sid)) {
-      throw new InvalidAccessTokenError('The session of this access token has been ended.');
-    }
-    return { userId: payload.sub, sessionId: payload.sid, roles: payload.roles };
+    const user = { userId: payload.sub, sessionId: payload.sid, roles: payload.roles };
+    this.verified.remember(bearerToken(request)!, user, payload.exp);
+    return user;
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { UserEntity } from 'src/users/user.entity';
+import type { UserProfile } from 'src/users/users.repository';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid', example: '3f1c2b7e-8a4d-4e0b-9a6f-2d5c8e1b7a90' })
@@ -18,7 +18,7 @@ export class UserDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-26T12:00:00.000Z' })
   createdAt!: string;
 
-  static from(user: UserEntity): UserDto {
+  static from(user: UserProfile): UserDto {
     return {
       id: user.id,
       email: user.email,
