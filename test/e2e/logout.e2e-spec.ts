@@ -16,6 +16,8 @@ describe('logout', () => {
   describe('POST /auth/logout', () => {
     it('should end the session of a body token: its refresh and access tokens stop working at once', async () => {
       const user = await registerUser(t.http);
+      // Used once already: refused all the same after the logout.
+      await t.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
 
       await t.http.post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
 
