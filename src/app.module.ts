@@ -2,8 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
 
 import { AdminModule } from 'src/admin/admin.module';
 import { AuditModule } from 'src/audit/audit.module';
@@ -11,7 +9,6 @@ import { AuthModule } from 'src/auth/auth.module';
 import { JwtAccessGuard } from 'src/auth/guards/jwt-access.guard';
 import { RolesGuard } from 'src/auth/guards/roles.guard';
 import { ClockModule } from 'src/common/clock';
-import { loggerOptions } from 'src/common/logger.options';
 import { ProblemDetailsFilter } from 'src/common/problem-details.filter';
 import { createValidationPipe } from 'src/common/validation.pipe';
 import { AppConfigModule } from 'src/config/config.module';
@@ -26,15 +23,11 @@ import { UsersModule } from 'src/users/users.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(
-    config: AppConfig,
-    { logDestination }: { logDestination?: DestinationStream } = {},
-  ): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config, logDestination)),
         ClockModule,
         EventEmitterModule.forRoot({ wildcard: true }),
         ScheduleModule.forRoot(),

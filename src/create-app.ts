@@ -1,12 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 
 import { AppModule } from 'src/app.module';
 import { closeConnectionsOnShutdown } from 'src/common/graceful-shutdown';
 import { acceptJsonBodiesOnly, MAX_BODY_BYTES } from 'src/common/json-body';
+import { createLogger, OneLinePerRequest, PinoLoggerService } from 'src/common/logging';
 import { echoRequestId, requestIdOf } from 'src/common/request-id';
 import { parseEnv, readProcessEnv, type AppConfig } from 'src/config/env.schema';
 import { setUpSwagger } from 'src/swagger';
@@ -30,23 +30,19 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<{ app: NestFastifyApplication; config: AppConfig }> {
   const config = parseEnv(options.env ?? readProcessEnv());
+  const logger = createLogger(config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     genReqId: requestIdOf,
-    // Pino logs requests (nestjs-pino); Fastify's own logger stays off.
-    logger: false,
+    loggerInstance: logger,
+    logController: new OneLinePerRequest(),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, { logDestination: options.logDestination }),
-    adapter,
-    {
-      bufferLogs: true,
-      abortOnError: false,
-      bodyParser: false,
-    },
-  );
-  app.useLogger(app.get(Logger));
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoLoggerService(logger),
+    abortOnError: false,
+    bodyParser: false,
+  });
   app.enableShutdownHooks();
   await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,5 +1,5 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 
 import { toProblemResponse } from 'src/common/problem-details';
@@ -26,15 +26,14 @@ export function loggableError(error: unknown): unknown {
 /** Every error leaves the API as problem+json; unexpected ones are logged, never described. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(error: unknown, host: ArgumentsHost): void {
     const { problem, headers } = toProblemResponse(error);
+    const http = host.switchToHttp();
     if (problem.status >= 500) {
-      this.logger.error(loggableError(error));
+      // The request's logger: the line carries its id.
+      http.getRequest<FastifyRequest>().log.error({ err: loggableError(error) }, 'request failed');
     }
-    void host
-      .switchToHttp()
+    void http
       .getResponse<FastifyReply>()
       .status(problem.status)
       .headers(headers)

@@ -48,7 +48,7 @@ describe('operations', () => {
       secrets.push(accessToken, cookie, refreshCookie(refreshed.headers)!.value);
 
       const requests = lines
-        .map((line) => JSON.parse(line) as { msg: string; req?: { id: string; url: string } })
+        .map((line) => JSON.parse(line) as { msg: string; reqId?: string; req?: { url: string } })
         .filter((entry) => entry.msg === 'request completed');
       expect(requests.map((entry) => entry.req?.url)).toEqual([
         '/auth/register',
@@ -57,8 +57,8 @@ describe('operations', () => {
         '/users/me/password',
         '/auth/login',
       ]);
-      expect(requests[0].req?.id).toBe(register.headers['x-request-id']);
-      expect(requests[2].req?.id).toBe('trace-42');
+      expect(requests[0].reqId).toBe(register.headers['x-request-id']);
+      expect(requests[2].reqId).toBe('trace-42');
       expect(me.headers['x-request-id']).toBe('trace-42');
       const everything = lines.join('\n');
       for (const secret of secrets) {
