@@ -102,10 +102,7 @@ export class AuthService {
       throw await this.expiredTokenError(token);
     }
     const successor = this.tokens.successorRefreshTokenId(sessionId, jti);
-    const [outcome, roles] = await Promise.all([
-      this.sessions.rotate(sessionId, userId, jti, successor),
-      this.users.findRoles(userId),
-    ]);
+    const outcome = await this.sessions.rotate(sessionId, userId, jti, successor);
     switch (outcome.status) {
       case 'reused':
         await this.audit.record('refresh_reuse_detected', { userId, sessionId, ...client });
@@ -115,10 +112,7 @@ export class AuthService {
       case 'revoked':
         throw new SessionRevokedError();
     }
-    if (!roles) {
-      throw new SessionRevokedError();
-    }
-    return this.issue({ userId, sessionId, roles }, successor, outcome);
+    return this.issue({ userId, sessionId, roles: outcome.roles }, successor, outcome);
   }
 
   /** Ends the token's session, whichever of its tokens this is. Idempotent. */

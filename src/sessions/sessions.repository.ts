@@ -21,6 +21,8 @@ export interface RotationRow {
   rotated_at: Date;
   idle_expires_at: Date;
   revoked_at: Date | null;
+  /** The user's roles, for the access token that goes with the new refresh token. */
+  roles: string[];
 }
 
 export interface SessionState {
@@ -37,25 +39,28 @@ export interface SessionState {
  * - the immediate predecessor inside the grace window changes nothing but `last_used_at`;
  * - any other token of the session revokes it (`revoked_at` is set).
  * A session that is revoked or expired is left alone and matches no row.
+ * It also returns the user's roles, which the new access token needs, so that a refresh is one
+ * round trip (the users table is only read; the session row is the only one locked).
  */
 const ROTATE: PreparedStatement = {
   name: 'sessions_rotate',
   text: `
-  UPDATE sessions SET
-    previous_jti_hash = CASE WHEN refresh_jti_hash = $3 THEN refresh_jti_hash ELSE previous_jti_hash END,
-    refresh_jti_hash = CASE WHEN refresh_jti_hash = $3 THEN $4 ELSE refresh_jti_hash END,
-    rotated_at = CASE WHEN refresh_jti_hash = $3 THEN $5 ELSE rotated_at END,
-    idle_expires_at = CASE WHEN refresh_jti_hash = $3 THEN LEAST($6, expires_at) ELSE idle_expires_at END,
+  UPDATE sessions s SET
+    previous_jti_hash = CASE WHEN s.refresh_jti_hash = $3 THEN s.refresh_jti_hash ELSE s.previous_jti_hash END,
+    refresh_jti_hash = CASE WHEN s.refresh_jti_hash = $3 THEN $4 ELSE s.refresh_jti_hash END,
+    rotated_at = CASE WHEN s.refresh_jti_hash = $3 THEN $5 ELSE s.rotated_at END,
+    idle_expires_at = CASE WHEN s.refresh_jti_hash = $3 THEN LEAST($6, s.expires_at) ELSE s.idle_expires_at END,
     last_used_at = $5,
     revoked_at = CASE
-      WHEN refresh_jti_hash = $3 OR (previous_jti_hash = $3 AND rotated_at >= $7) THEN NULL
+      WHEN s.refresh_jti_hash = $3 OR (s.previous_jti_hash = $3 AND s.rotated_at >= $7) THEN NULL
       ELSE $5 END,
     revoke_reason = CASE
-      WHEN refresh_jti_hash = $3 OR (previous_jti_hash = $3 AND rotated_at >= $7) THEN NULL
+      WHEN s.refresh_jti_hash = $3 OR (s.previous_jti_hash = $3 AND s.rotated_at >= $7) THEN NULL
       ELSE 'reuse_detected' END
-  WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
-    AND idle_expires_at > $5 AND expires_at > $5
-  RETURNING rotated_at, idle_expires_at, revoked_at`,
+  FROM users u
+  WHERE s.id = $1 AND s.user_id = $2 AND u.id = s.user_id AND s.revoked_at IS NULL
+    AND s.idle_expires_at > $5 AND s.expires_at > $5
+  RETURNING s.rotated_at, s.idle_expires_at, s.revoked_at, u.roles`,
 };
 
 @Injectable()

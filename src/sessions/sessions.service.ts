@@ -23,7 +23,8 @@ export interface StartedSession extends RefreshWindow {
 }
 
 export type RotationOutcome =
-  ({ status: 'rotated' } & RefreshWindow) | { status: 'reused' | 'revoked' | 'expired' };
+  | ({ status: 'rotated'; roles: string[] } & RefreshWindow)
+  | { status: 'reused' | 'revoked' | 'expired' };
 
 export type SessionStatus = 'active' | 'revoked' | 'expired';
 
@@ -94,7 +95,13 @@ export class SessionsService {
       this.revocations.add([sessionId], row.revoked_at);
       return { status: 'reused' };
     }
-    return { status: 'rotated', issuedAt: row.rotated_at, expiresAt: row.idle_expires_at, now };
+    return {
+      status: 'rotated',
+      roles: row.roles,
+      issuedAt: row.rotated_at,
+      expiresAt: row.idle_expires_at,
+      now,
+    };
   }
 
   async status(sessionId: string, userId: string): Promise<SessionStatus> {

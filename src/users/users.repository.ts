@@ -22,11 +22,6 @@ const FIND_PROFILE: PreparedStatement = {
   text: 'SELECT id, email, display_name, roles, created_at FROM users WHERE id = $1',
 };
 
-const FIND_ROLES: PreparedStatement = {
-  name: 'users_find_roles',
-  text: 'SELECT roles FROM users WHERE id = $1',
-};
-
 @Injectable()
 export class UsersRepository {
   constructor(
@@ -60,12 +55,6 @@ export class UsersRepository {
 
   findById(id: string): Promise<UserEntity | null> {
     return this.orm.findOneBy({ id });
-  }
-
-  /** On the path of every refresh: one prepared statement. */
-  async findRoles(id: string): Promise<string[] | undefined> {
-    const [row] = await this.sql.rows<{ roles: string[] }>(FIND_ROLES, [id]);
-    return row?.roles;
   }
 
   /** Two registrations racing for one email: the unique index decides, the loser gets 409. */

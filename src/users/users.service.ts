@@ -96,8 +96,4 @@ export class UsersService {
   findById(id: string): Promise<UserEntity | null> {
     return this.users.findById(id);
   }
-
-  findRoles(id: string): Promise<string[] | undefined> {
-    return this.users.findRoles(id);
-  }
 }

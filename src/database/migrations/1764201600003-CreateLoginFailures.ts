@@ -14,14 +14,9 @@ export class CreateLoginFailures1764201600003 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX login_failures_updated_at_idx ON login_failures (updated_at)`,
     );
-    // The retention job looks for sessions that ended long ago.
-    await queryRunner.query(
-      `CREATE INDEX sessions_idle_expires_at_idx ON sessions (idle_expires_at)`,
-    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX sessions_idle_expires_at_idx`);
     await queryRunner.query(`DROP TABLE login_failures`);
   }
 }
