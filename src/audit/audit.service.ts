@@ -6,6 +6,7 @@ import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
 import { AuthEventEntity, type AuthEventType } from 'src/audit/auth-event.entity';
 import type { ClientInfo } from 'src/common/client-info.decorator';
 import { Clock } from 'src/common/clock';
+import { Sql, type PreparedStatement } from 'src/database/sql';
 
 export interface AuthEventContext extends ClientInfo {
   userId?: string | null;
@@ -27,11 +28,19 @@ export interface AuthEvent {
 
 export const AUTH_EVENT_PREFIX = 'auth.';
 
+/** On the path of every login: one prepared statement. */
+const INSERT_EVENT: PreparedStatement = {
+  name: 'auth_events_insert',
+  text: `INSERT INTO auth_events (type, user_id, session_id, ip, user_agent, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+};
+
 /** The security events of DESIGN.md section 5: a row each in `auth_events`, and a NestJS event. */
 @Injectable()
 export class AuditService {
   constructor(
     @InjectRepository(AuthEventEntity) private readonly events: Repository<AuthEventEntity>,
+    private readonly sql: Sql,
     private readonly emitter: EventEmitter2,
     private readonly clock: Clock,
   ) {}
@@ -45,7 +54,14 @@ export class AuditService {
       userAgent: context.userAgent,
       at: this.clock.now(),
     };
-    await this.events.insert({ ...event, createdAt: event.at });
+    await this.sql.rows(INSERT_EVENT, [
+      event.type,
+      event.userId,
+      event.sessionId,
+      event.ip,
+      event.userAgent,
+      event.at,
+    ]);
     // Listeners run on their own: a failing or slow one never holds up or breaks authentication.
     this.emitter.emit(`${AUTH_EVENT_PREFIX}${type}`, event);
   }

@@ -57,14 +57,16 @@ export class AuthService {
   }
 
   async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
-    await this.assertNotBackedOff(email);
+    const { failuresOnRecord } = await this.assertNotBackedOff(email);
     const check = await this.users.verifyCredentials(email, password);
     if (!check.valid) {
       await this.backoff.recordFailure(email);
       await this.audit.record('login_failed', { userId: check.userId, ...client });
       throw new InvalidCredentialsError();
     }
-    await this.backoff.reset(email);
+    if (failuresOnRecord) {
+      await this.backoff.reset(email);
+    }
     return this.startSession(check.user, client, 'login');
   }
 
@@ -79,12 +81,14 @@ export class AuthService {
     if (!user) {
       throw new InvalidAccessTokenError('The account of this access token no longer exists.');
     }
-    await this.assertNotBackedOff(user.email);
+    const { failuresOnRecord } = await this.assertNotBackedOff(user.email);
     if (!(await this.users.changePassword(user, currentPassword, newPassword))) {
       await this.backoff.recordFailure(user.email);
       throw new WrongPasswordError();
     }
-    await this.backoff.reset(user.email);
+    if (failuresOnRecord) {
+      await this.backoff.reset(user.email);
+    }
     await this.sessions.revokeAllForUser(user.id, 'password_changed', {
       except: principal.sessionId,
     });
@@ -160,11 +164,12 @@ export class AuthService {
     };
   }
 
-  private async assertNotBackedOff(email: string): Promise<void> {
-    const wait = await this.backoff.secondsToWait(email);
-    if (wait > 0) {
-      throw new TooManyRequestsError(wait);
+  private async assertNotBackedOff(email: string): Promise<{ failuresOnRecord: boolean }> {
+    const { waitSeconds, failuresOnRecord } = await this.backoff.check(email);
+    if (waitSeconds > 0) {
+      throw new TooManyRequestsError(waitSeconds);
     }
+    return { failuresOnRecord };
   }
 
   /** An expired refresh token says more about its session when the session has ended too. */

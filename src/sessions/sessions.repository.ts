@@ -42,6 +42,13 @@ export interface SessionState {
  * It also returns the user's roles, which the new access token needs, so that a refresh is one
  * round trip (the users table is only read; the session row is the only one locked).
  */
+const INSERT: PreparedStatement = {
+  name: 'sessions_insert',
+  text: `INSERT INTO sessions
+           (id, user_id, refresh_jti_hash, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+};
+
 const ROTATE: PreparedStatement = {
   name: 'sessions_rotate',
   text: `
@@ -70,10 +77,21 @@ export class SessionsRepository {
     private readonly sql: Sql,
   ) {}
 
+  /** On the path of every login: one prepared statement. */
   async insert(
     session: Omit<SessionEntity, 'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'>,
   ): Promise<void> {
-    await this.orm.insert(session);
+    await this.sql.rows(INSERT, [
+      session.id,
+      session.userId,
+      session.refreshJtiHash,
+      session.createdAt,
+      session.lastUsedAt,
+      session.idleExpiresAt,
+      session.expiresAt,
+      session.userAgent,
+      session.ip,
+    ]);
   }
 
   /** Returns the row as the statement left it, or undefined when the session is not usable. */

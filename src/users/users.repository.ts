@@ -22,6 +22,12 @@ const FIND_PROFILE: PreparedStatement = {
   text: 'SELECT id, email, display_name, roles, created_at FROM users WHERE id = $1',
 };
 
+const FIND_BY_EMAIL: PreparedStatement = {
+  name: 'users_find_by_email',
+  text: `SELECT id, email, password_hash, display_name, roles, created_at, updated_at
+         FROM users WHERE email = $1`,
+};
+
 @Injectable()
 export class UsersRepository {
   constructor(
@@ -49,8 +55,28 @@ export class UsersRepository {
     );
   }
 
-  findByEmail(email: string): Promise<UserEntity | null> {
-    return this.orm.findOneBy({ email });
+  /** On the path of every login: one prepared statement. */
+  async findByEmail(email: string): Promise<UserEntity | null> {
+    const [row] = await this.sql.rows<{
+      id: string;
+      email: string;
+      password_hash: string;
+      display_name: string | null;
+      roles: string[];
+      created_at: Date;
+      updated_at: Date;
+    }>(FIND_BY_EMAIL, [email]);
+    return row
+      ? {
+          id: row.id,
+          email: row.email,
+          passwordHash: row.password_hash,
+          displayName: row.display_name,
+          roles: row.roles,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        }
+      : null;
   }
 
   findById(id: string): Promise<UserEntity | null> {

@@ -32,11 +32,17 @@ export class LoginBackoff {
     this.policy = config.loginBackoff;
   }
 
-  /** Seconds the next attempt for this email must wait; 0 if it may go ahead. */
-  async secondsToWait(email: string): Promise<number> {
+  /**
+   * Before an attempt for this email: the seconds it must wait (0 if it may go ahead), and whether
+   * failures are on record, which only a success then needs to clear.
+   */
+  async check(email: string): Promise<{ waitSeconds: number; failuresOnRecord: boolean }> {
     const blockedUntil = await this.failures.findBlockedUntil(digest(email));
     const waitMs = (blockedUntil?.getTime() ?? 0) - this.clock.now().getTime();
-    return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
+    return {
+      waitSeconds: waitMs > 0 ? Math.ceil(waitMs / 1000) : 0,
+      failuresOnRecord: blockedUntil !== undefined,
+    };
   }
 
   async recordFailure(email: string): Promise<void> {

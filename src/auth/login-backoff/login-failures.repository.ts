@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, type Repository } from 'typeorm';
 
 import { LoginFailureEntity } from 'src/auth/login-backoff/login-failure.entity';
+import { Sql, type PreparedStatement } from 'src/database/sql';
 
 export interface FailurePolicy {
   now: Date;
@@ -28,18 +29,24 @@ const RECORD_FAILURE_SQL = `
       ELSE NULL END,
     updated_at = $2`;
 
+const FIND_BLOCKED_UNTIL: PreparedStatement = {
+  name: 'login_failures_find_blocked_until',
+  text: 'SELECT blocked_until FROM login_failures WHERE email_digest = $1',
+};
+
 @Injectable()
 export class LoginFailuresRepository {
   constructor(
     @InjectRepository(LoginFailureEntity) private readonly orm: Repository<LoginFailureEntity>,
+    private readonly sql: Sql,
   ) {}
 
+  /** Undefined when no failure is on record for this email; null when one is, without a wait. */
   async findBlockedUntil(emailDigest: Buffer): Promise<Date | null | undefined> {
-    const row = await this.orm.findOne({
-      where: { emailDigest },
-      select: { emailDigest: true, blockedUntil: true },
-    });
-    return row ? row.blockedUntil : undefined;
+    const [row] = await this.sql.rows<{ blocked_until: Date | null }>(FIND_BLOCKED_UNTIL, [
+      emailDigest,
+    ]);
+    return row ? row.blocked_until : undefined;
   }
 
   async recordFailure(emailDigest: Buffer, policy: FailurePolicy): Promise<void> {
