@@ -1,3 +1,4 @@
+import 'src/threadpool';
 import 'reflect-metadata';
 
 import { Logger } from '@nestjs/common';
