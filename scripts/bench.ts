@@ -255,7 +255,8 @@ function table(figures: Figure[], rssMb: number): string {
 }
 
 function startWarden(port: number, dataDir: string): ChildProcess {
-  return startNode(['dist/src/main.js'], {
+  // The command line of the Dockerfile and `npm run start:prod`.
+  return startNode(['--max-semi-space-size=4', 'dist/src/main.js'], {
     ...process.env,
     ...PRODUCTION_ENV,
     PORT: String(port),
