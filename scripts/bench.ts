@@ -92,10 +92,11 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** Peak resident set size of a process, in MB (Linux). */
-function peakRssMb(pid: number): number {
+/** Resident set size of a process, now and at its peak, in MB (Linux). */
+function rssMb(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
 function median(values: number[]): number {
@@ -365,16 +366,23 @@ async function main(): Promise<void> {
         headers: { authorization: `Bearer ${accessToken}` },
       });
 
+    const progress = (done: string) => {
+      const { now, peak } = rssMb(warden.pid!);
+      console.log(`${done}: Warden RSS ${now.toFixed(0)} MB, peak so far ${peak.toFixed(0)} MB`);
+    };
+    progress('seeded');
     const me = await paired(
       opts,
       { name: 'GET /users/me', run: (seconds) => readMe(seconds) },
       fastifyCeiling,
     );
+    progress('GET /users/me');
     const refresh = await paired(
       opts,
       { name: 'POST /auth/refresh', run: (seconds) => refreshLoad(base, email, opts, seconds) },
       fastifyCeiling,
     );
+    progress('POST /auth/refresh');
     const login = await paired(
       opts,
       {
@@ -383,6 +391,7 @@ async function main(): Promise<void> {
       },
       argon2Ceiling,
     );
+    progress('POST /auth/login');
     const underLogins = await paired(
       opts,
       {
@@ -393,6 +402,7 @@ async function main(): Promise<void> {
       argon2Ceiling,
     );
 
+    progress('GET /users/me while logins run');
     const figures: Figure[] = [
       {
         name: 'bare Fastify hello-world',
@@ -443,8 +453,8 @@ async function main(): Promise<void> {
       });
     }
 
-    const rssMb = peakRssMb(warden.pid!);
-    console.log(`\n${table(figures, rssMb)}\n`);
+    const rss = rssMb(warden.pid!).peak;
+    console.log(`\n${table(figures, rss)}\n`);
     const output = resolve(ROOT, opts.output);
     mkdirSync(dirname(output), { recursive: true });
     writeFileSync(
@@ -455,7 +465,7 @@ async function main(): Promise<void> {
           options: opts,
           database: databaseUrl ? 'postgresql' : 'embedded',
           figures,
-          peakRssMb: rssMb,
+          peakRssMb: rss,
         },
         null,
         2,
