@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { DestinationStream } from 'pino';
 
 import { AppModule } from 'src/app.module';
+import { answerClientError, answerUnroutableRequest } from 'src/common/framework-errors';
 import { closeConnectionsOnShutdown } from 'src/common/graceful-shutdown';
 import { acceptJsonBodiesOnly, MAX_BODY_BYTES } from 'src/common/json-body';
 import { createLogger, OneLinePerRequest, PinoLoggerService } from 'src/common/logging';
@@ -37,6 +38,8 @@ export async function createApp(
     genReqId: requestIdOf,
     loggerInstance: logger,
     logController: new OneLinePerRequest(),
+    frameworkErrors: answerUnroutableRequest,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoLoggerService(logger),
@@ -56,6 +59,8 @@ export async function createApp(
     allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
     exposedHeaders: ['Retry-After', 'X-Request-Id'],
     maxAge: 600,
+    // An OPTIONS request that is not a preflight is answered like one, not refused in plain text.
+    strictPreflight: false,
   });
   setUpSwagger(app);
   await app.init();

@@ -151,6 +151,19 @@ describe('GET /users/me/events', () => {
     },
   );
 
+  it('should say that a limit which is not a number must be an integer', async () => {
+    const user = await registerUser(t.http);
+
+    const response = await t.http
+      .get('/users/me/events?limit=abc')
+      .auth(user.accessToken, { type: 'bearer' })
+      .expect(400);
+
+    expect(response.body).toMatchObject({
+      errors: [{ field: 'limit', message: 'limit must be an integer number' }],
+    });
+  });
+
   it('should require an access token', async () => {
     await t.http.get('/users/me/events').expect(401, /invalid_access_token/);
   });

@@ -26,6 +26,13 @@ describe('browser clients on other origins (CORS_ORIGINS)', () => {
     expect(response.headers['access-control-allow-credentials']).toBe('true');
   });
 
+  it('should answer an OPTIONS request that is not a preflight without an error', async () => {
+    const response = await t.http.options('/auth/login');
+
+    expect(response.status).toBe(204);
+    expect(response.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+
   it('should not grant CORS to an origin that is not listed', async () => {
     const response = await t.http
       .options('/auth/refresh')

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 import { registerUser, uniqueEmail } from 'test/support/factories';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
@@ -82,7 +84,82 @@ describe('error responses', () => {
       .expect(400);
 
     expect(response.headers['content-type']).toMatch(PROBLEM);
-    expect(response.body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(response.body).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      errors: [{ field: 'body', message: 'The request body is not valid JSON.' }],
+    });
+  });
+
+  it('should answer JSON nested thousands of levels deep with validation_failed, not 500', async () => {
+    const response = await t.http
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(`{"email":${'['.repeat(3000)}${']'.repeat(3000)}}`)
+      .expect(400);
+
+    expect(response.headers['content-type']).toMatch(PROBLEM);
+    expect(response.body).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field: 'body', message: expect.stringMatching(/nested/) as unknown }],
+    });
+  });
+
+  it('should refuse a display name with control characters, which the database cannot store', async () => {
+    const response = await t.http
+      .post('/auth/register')
+      .send({ email: uniqueEmail(), password: 'correct horse battery', displayName: 'a\u0000b' })
+      .expect(400);
+
+    expect(response.body).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field: 'displayName', message: expect.stringMatching(/control/) as unknown }],
+    });
+  });
+
+  it.each([
+    ['missing', {}],
+    ['a number', { email: 42 }],
+  ])('should report a %s email as not an email address', async (_case, fields) => {
+    const response = await t.http
+      .post('/auth/login')
+      .send({ password: 'correct horse battery', ...fields })
+      .expect(400);
+
+    expect(response.body).toMatchObject({
+      errors: [{ field: 'email', message: 'email must be an email address' }],
+    });
+  });
+
+  it.each([
+    ['a path parameter over the router limit', `/sessions/${'a'.repeat(101)}`],
+    ['a path that is not valid percent-encoding', '/sessions/%E0%A4%A'],
+  ])('should answer %s with a not_found problem', async (_case, path) => {
+    const user = await registerUser(t.http);
+
+    const response = await t.http.delete(path).auth(user.accessToken, { type: 'bearer' });
+
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(PROBLEM);
+    expect(response.body).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('should answer a request that HTTP cannot parse with a problem, and close the connection', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(t.url);
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end('POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+      });
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    const [head, body] = raw.split('\r\n\r\n');
+
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(head).toMatch(/\r\nContent-Type: application\/problem\+json/);
+    expect(JSON.parse(body)).toMatchObject({ status: 400, code: 'validation_failed' });
   });
 
   it.each([

@@ -1,3 +1,6 @@
+import { SignJWT } from 'jose';
+
+import { KeyMaterial } from 'src/auth/tokens/key-material';
 import { setClockAhead } from 'test/support/clock';
 import { refreshCookie } from 'test/support/cookies';
 import {
@@ -211,6 +214,21 @@ describe('POST /auth/refresh (rotation)', () => {
       `${header}.${Buffer.from(tampered).toString('base64url')}.${signature}`,
     ).expect(401, /invalid_refresh_token/);
   });
+
+  it.each([
+    ['sid', 'not-a-uuid'],
+    ['sub', 'garbage'],
+  ])(
+    'should refuse a correctly signed refresh token whose %s is malformed',
+    async (claim, value) => {
+      const user = await registerUser(t.http);
+      const forged = await new SignJWT({ ...claimsOf(user.refreshToken), [claim]: value })
+        .setProtectedHeader(headerOf(user.refreshToken) as { alg: string })
+        .sign(t.app.get(KeyMaterial).refreshSecret);
+
+      await refreshWithBody(t.http, forged).expect(401, /invalid_refresh_token/);
+    },
+  );
 
   describe('with the cookie transport', () => {
     async function newCookieSession(): Promise<{ cookie: string; body: TokenResponse }> {

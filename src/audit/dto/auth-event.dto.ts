@@ -14,9 +14,9 @@ export class ListEventsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_EVENTS_PAGE, default: 20 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
   @Max(MAX_EVENTS_PAGE)
+  @Min(1)
+  @IsInt()
   limit = 20;
 
   @ApiPropertyOptional({

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import {
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 
 import type { RefreshTokenTransport } from 'src/auth/refresh-token-source';
 import {
@@ -10,6 +18,9 @@ import {
 } from 'src/users/password-policy';
 
 const TRANSPORTS: RefreshTokenTransport[] = ['cookie', 'body'];
+
+/** Names are shown to people, and PostgreSQL text cannot hold NUL: no control characters. */
+const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -26,6 +37,9 @@ class TransportDto {
   transport?: RefreshTokenTransport;
 }
 
+// class-validator checks a property's decorators from the bottom up and reports the first that
+// fails: the basic checks (type, format) go last, so that they are the ones reported.
+
 class EmailDto extends TransportDto {
   @ApiProperty({
     format: 'email',
@@ -33,8 +47,8 @@ class EmailDto extends TransportDto {
     description: 'Trimmed and lower-cased; unique.',
   })
   @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
+  @IsEmail({}, { message: 'email must be an email address' })
   email!: string;
 }
 
@@ -62,9 +76,10 @@ export class RegisterDto extends EmailDto {
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
   @IsOptional()
   @Transform(trim)
-  @IsString()
-  @MinLength(1)
   @MaxLength(100)
+  @MinLength(1)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'displayName must not contain control characters' })
+  @IsString()
   displayName?: string;
 }
 
@@ -73,7 +88,7 @@ export class RefreshDto {
     description: 'The refresh token, when it is not sent in the `refresh_token` cookie.',
   })
   @IsOptional()
-  @IsString()
   @MaxLength(4096)
+  @IsString()
   refreshToken?: string;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { isUUID } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { decodeProtectedHeader } from 'jose';
 import type { Jwt, JwtPayload } from 'jsonwebtoken';
@@ -21,8 +22,8 @@ interface AccessTokenClaims extends JwtPayload {
 
 function isAccessTokenClaims(claims: JwtPayload): claims is AccessTokenClaims {
   return (
-    typeof claims.sub === 'string' &&
-    typeof claims.sid === 'string' &&
+    isUUID(claims.sub) &&
+    isUUID(claims.sid) &&
     Array.isArray(claims.roles) &&
     claims.roles.every((role) => typeof role === 'string')
   );

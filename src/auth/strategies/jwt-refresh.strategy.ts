@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { isUUID } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import type { Jwt, JwtPayload } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
@@ -30,8 +31,8 @@ interface RawRefreshClaims extends JwtPayload {
 
 function isRefreshClaims(claims: JwtPayload): claims is RawRefreshClaims {
   return (
-    typeof claims.sub === 'string' &&
-    typeof claims.sid === 'string' &&
+    isUUID(claims.sub) &&
+    isUUID(claims.sid) &&
     typeof claims.jti === 'string' &&
     typeof claims.exp === 'number'
   );

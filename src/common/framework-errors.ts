@@ -1,0 +1,54 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+
+import { BadRequestException, HttpException, RequestTimeoutException } from '@nestjs/common';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+import { NotFoundError } from 'src/common/app-error';
+import { PROBLEM_CONTENT_TYPE } from 'src/common/problem-details.filter';
+import { toProblemResponse } from 'src/common/problem-details';
+
+/**
+ * Fastify answers some requests before any route, and so Nest, sees them: a path that is not valid
+ * percent-encoding, or a path parameter over the router's length limit. Neither path can name a
+ * resource, so both are the `not_found` problem that any other unknown path gets.
+ */
+export function answerUnroutableRequest(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const unroutable = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const { problem } = toProblemResponse(unroutable ? new NotFoundError() : error);
+  void reply
+    .status(problem.status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problem));
+}
+
+/**
+ * Requests that Node's HTTP parser refuses (a malformed request line or header, headers too large,
+ * a request that took too long to arrive) never become requests: the answer is written to the
+ * socket, as problem+json too, and the connection is closed.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const exception =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new RequestTimeoutException()
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new HttpException('', 431)
+        : new BadRequestException();
+  const { problem } = toProblemResponse(exception);
+  const body = JSON.stringify(problem);
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
