@@ -257,7 +257,7 @@ function table(figures: Figure[], rssMb: number): string {
 
 function startWarden(port: number, dataDir: string): ChildProcess {
   // The command line of the Dockerfile and `npm run start:prod`.
-  return startNode(['--max-semi-space-size=4', 'dist/src/main.js'], {
+  return startNode(['--max-semi-space-size=4', '--max-old-space-size=256', 'dist/src/main.js'], {
     ...process.env,
     ...PRODUCTION_ENV,
     PORT: String(port),
