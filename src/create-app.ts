@@ -4,7 +4,11 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { DestinationStream } from 'pino';
 
 import { AppModule } from 'src/app.module';
-import { answerClientError, answerUnroutableRequest } from 'src/common/framework-errors';
+import {
+  answerClientError,
+  answerHttpProtocolErrors,
+  answerUnroutableRequest,
+} from 'src/common/framework-errors';
 import { closeConnectionsOnShutdown } from 'src/common/graceful-shutdown';
 import { acceptJsonBodiesOnly, MAX_BODY_BYTES } from 'src/common/json-body';
 import { createLogger, OneLinePerRequest, PinoLoggerService } from 'src/common/logging';
@@ -40,6 +44,7 @@ export async function createApp(
     logController: new OneLinePerRequest(),
     frameworkErrors: answerUnroutableRequest,
     clientErrorHandler: answerClientError,
+    http: { requireHostHeader: false },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoLoggerService(logger),
@@ -50,6 +55,7 @@ export async function createApp(
   await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodiesOnly(fastify);
+  answerHttpProtocolErrors(fastify);
   echoRequestId(fastify);
   closeConnectionsOnShutdown(fastify);
   app.enableCors({

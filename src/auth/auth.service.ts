@@ -145,7 +145,11 @@ export class AuthService {
     event: Extract<AuthEventType, 'login' | 'register'>,
   ): Promise<IssuedTokens> {
     const jti = this.tokens.newRefreshTokenId();
-    const session = await this.sessions.start(user.id, jti, client);
+    const session = await this.sessions.start(user, jti, client);
+    if (!session) {
+      // The password was changed while this one was being verified.
+      throw new InvalidCredentialsError();
+    }
     await this.audit.record(event, { userId: user.id, sessionId: session.id, ...client });
     const issued = this.issue(
       { userId: user.id, sessionId: session.id, roles: user.roles },

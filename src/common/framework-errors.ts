@@ -1,8 +1,13 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
-import { BadRequestException, HttpException, RequestTimeoutException } from '@nestjs/common';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  BadRequestException,
+  HttpException,
+  HttpStatus,
+  RequestTimeoutException,
+} from '@nestjs/common';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { NotFoundError } from 'src/common/app-error';
 import { PROBLEM_CONTENT_TYPE } from 'src/common/problem-details.filter';
@@ -51,4 +56,26 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
       'Connection: close\r\n\r\n' +
       body,
   );
+}
+
+/**
+ * Two requests that Node's HTTP server would answer itself, with an empty body: an HTTP/1.1
+ * request without `Host` (refused here instead, with the server's own check turned off in
+ * `createApp`), and an `Expect` header other than `100-continue`.
+ */
+export function answerHttpProtocolErrors(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const hostMissing = request.raw.httpVersion === '1.1' && request.headers.host === undefined;
+    done(hostMissing ? new BadRequestException() : undefined);
+  });
+  fastify.server.on('checkExpectation', (_request, response) => {
+    const { problem } = toProblemResponse(new HttpException('', HttpStatus.EXPECTATION_FAILED));
+    const body = JSON.stringify(problem);
+    response.writeHead(problem.status, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    response.end(body);
+  });
 }

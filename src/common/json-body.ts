@@ -8,11 +8,30 @@ export const MAX_BODY_BYTES = 16 * 1024;
 /** Far deeper than any request of the API, and shallow enough for every recursive reader. */
 export const MAX_BODY_DEPTH = 32;
 
-function nestedDeeperThan(value: unknown, depth: number): boolean {
-  if (typeof value !== 'object' || value === null) {
-    return false;
+/**
+ * What is wrong with a parsed body, if anything: nesting deeper than MAX_BODY_DEPTH, or text that
+ * is not well-formed Unicode (a lone surrogate, which JSON's \u escapes can express but UTF-8,
+ * and so PostgreSQL, cannot).
+ */
+function defectOf(value: unknown, depthLeft = MAX_BODY_DEPTH): string | undefined {
+  if (typeof value === 'string') {
+    return value.isWellFormed()
+      ? undefined
+      : 'The request body holds text that is not well-formed Unicode.';
   }
-  return depth === 0 || Object.values(value).some((child) => nestedDeeperThan(child, depth - 1));
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  if (depthLeft === 0) {
+    return `The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`;
+  }
+  for (const child of Object.values(value)) {
+    const defect = defectOf(child, depthLeft - 1);
+    if (defect) {
+      return defect;
+    }
+  }
+  return undefined;
 }
 
 function invalidBody(message: string): ValidationFailedError {
@@ -22,8 +41,8 @@ function invalidBody(message: string): ValidationFailedError {
 /**
  * Bodies are JSON only: any other content type is refused with 415, so a cross-site form post can
  * never reach a handler. An empty body with a JSON content type counts as no body, which is what
- * clients that always send the header mean. A body that is not JSON, or is nested more than
- * MAX_BODY_DEPTH levels deep, is `validation_failed`.
+ * clients that always send the header mean. A body that is not JSON, or that `defectOf` finds
+ * fault with, is `validation_failed`.
  */
 export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -37,10 +56,9 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
         return;
       }
       void parseJson(request, body as string, (error, parsed: unknown) => {
-        if (error) {
-          done(invalidBody('The request body is not valid JSON.'), undefined);
-        } else if (nestedDeeperThan(parsed, MAX_BODY_DEPTH)) {
-          done(invalidBody(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`));
+        const defect = error ? 'The request body is not valid JSON.' : defectOf(parsed);
+        if (defect) {
+          done(invalidBody(defect), undefined);
         } else {
           done(null, parsed);
         }

@@ -32,6 +32,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   413: 'payload_too_large',
   414: 'uri_too_long',
   415: 'unsupported_media_type',
+  417: 'expectation_failed',
   429: 'too_many_requests',
   431: 'request_header_fields_too_large',
   503: 'service_unavailable',

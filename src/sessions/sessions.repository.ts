@@ -42,11 +42,20 @@ export interface SessionState {
  * It also returns the user's roles, which the new access token needs, so that a refresh is one
  * round trip (the users table is only read; the session row is the only one locked).
  */
+/**
+ * A session is inserted only while the user's password is still at the version that was verified.
+ * The share lock on the user's row orders it with a password change: either the change waits for
+ * this insert, and then revokes the new session with the others, or this insert waits for the
+ * change, and then sees the new version and inserts nothing.
+ */
 const INSERT: PreparedStatement = {
   name: 'sessions_insert',
   text: `INSERT INTO sessions
            (id, user_id, refresh_jti_hash, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+         SELECT $1, u.id, $3, $4, $5, $6, $7, $8, $9
+         FROM users u WHERE u.id = $2 AND u.password_version = $10
+         FOR SHARE
+         RETURNING id`,
 };
 
 const ROTATE: PreparedStatement = {
@@ -77,11 +86,15 @@ export class SessionsRepository {
     private readonly sql: Sql,
   ) {}
 
-  /** On the path of every login: one prepared statement. */
+  /**
+   * On the path of every login: one prepared statement. Returns false, inserting nothing, if the
+   * user's password is no longer at `passwordVersion`.
+   */
   async insert(
     session: Omit<SessionEntity, 'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'>,
-  ): Promise<void> {
-    await this.sql.rows(INSERT, [
+    passwordVersion: number,
+  ): Promise<boolean> {
+    const inserted = await this.sql.rows(INSERT, [
       session.id,
       session.userId,
       session.refreshJtiHash,
@@ -91,7 +104,9 @@ export class SessionsRepository {
       session.expiresAt,
       session.userAgent,
       session.ip,
+      passwordVersion,
     ]);
+    return inserted.length === 1;
   }
 
   /** Returns the row as the statement left it, or undefined when the session is not usable. */

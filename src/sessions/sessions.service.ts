@@ -49,12 +49,21 @@ export class SessionsService {
     this.tokens = config.tokens;
   }
 
-  async start(userId: string, jti: string, client: ClientInfo): Promise<StartedSession> {
+  /**
+   * Opens a session for the user whose password, at `passwordVersion`, was just verified. Returns
+   * undefined, opening nothing, if the password has been changed since: a password change revokes
+   * the sessions it finds, and must not miss one that a login with the old password was opening.
+   */
+  async start(
+    user: { id: string; passwordVersion: number },
+    jti: string,
+    client: ClientInfo,
+  ): Promise<StartedSession | undefined> {
     const now = this.clock.now();
     const expiresAt = this.after(now, this.tokens.sessionMaxAge);
     const session = {
       id: randomUUID(),
-      userId,
+      userId: user.id,
       refreshJtiHash: digest(jti),
       createdAt: now,
       lastUsedAt: now,
@@ -63,7 +72,9 @@ export class SessionsService {
       userAgent: client.userAgent,
       ip: client.ip,
     };
-    await this.sessions.insert(session);
+    if (!(await this.sessions.insert(session, user.passwordVersion))) {
+      return undefined;
+    }
     return { id: session.id, issuedAt: now, expiresAt: session.idleExpiresAt, now };
   }
 

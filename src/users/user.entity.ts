@@ -15,6 +15,13 @@ export class UserEntity {
   @Column({ name: 'password_hash', type: 'text' })
   passwordHash!: string;
 
+  /**
+   * Goes up with every password change (not with a rehash). Sessions are opened and passwords
+   * replaced only for the version that was verified: a password change that lands in between wins.
+   */
+  @Column({ name: 'password_version', type: 'integer', default: 1 })
+  passwordVersion!: number;
+
   @Column({ name: 'display_name', type: 'varchar', length: 100, nullable: true })
   displayName!: string | null;
 

@@ -24,7 +24,7 @@ const FIND_PROFILE: PreparedStatement = {
 
 const FIND_BY_EMAIL: PreparedStatement = {
   name: 'users_find_by_email',
-  text: `SELECT id, email, password_hash, display_name, roles, created_at, updated_at
+  text: `SELECT id, email, password_hash, password_version, display_name, roles, created_at, updated_at
          FROM users WHERE email = $1`,
 };
 
@@ -61,6 +61,7 @@ export class UsersRepository {
       id: string;
       email: string;
       password_hash: string;
+      password_version: number;
       display_name: string | null;
       roles: string[];
       created_at: Date;
@@ -71,6 +72,7 @@ export class UsersRepository {
           id: row.id,
           email: row.email,
           passwordHash: row.password_hash,
+          passwordVersion: row.password_version,
           displayName: row.display_name,
           roles: row.roles,
           createdAt: row.created_at,
@@ -106,7 +108,23 @@ export class UsersRepository {
     );
   }
 
-  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.orm.update({ id }, { passwordHash, updatedAt: new Date() });
+  /**
+   * The same password, hashed with the current parameters; nothing changes if the password was
+   * changed since `version` was read.
+   */
+  async rehashPassword(id: string, version: number, passwordHash: string): Promise<void> {
+    await this.orm.update(
+      { id, passwordVersion: version },
+      { passwordHash, updatedAt: new Date() },
+    );
+  }
+
+  /** A new password, if the current one is still `version`; returns whether it was replaced. */
+  async replacePassword(id: string, version: number, passwordHash: string): Promise<boolean> {
+    const { affected } = await this.orm.update(
+      { id, passwordVersion: version },
+      { passwordHash, passwordVersion: () => 'password_version + 1', updatedAt: new Date() },
+    );
+    return affected === 1;
   }
 }

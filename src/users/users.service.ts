@@ -47,14 +47,18 @@ export class UsersService {
       return { valid: false, userId: user.id };
     }
     if (this.hasher.needsRehash(user.passwordHash)) {
-      await this.users.updatePasswordHash(user.id, await this.hasher.hash(password));
+      await this.users.rehashPassword(
+        user.id,
+        user.passwordVersion,
+        await this.hasher.hash(password),
+      );
     }
     return { valid: true, user };
   }
 
   /**
    * Replaces the password when `currentPassword` is right; returns false, changing nothing, when
-   * it is wrong.
+   * it is wrong, or stopped being the current one (another change landed) while it was checked.
    */
   async changePassword(
     user: UserEntity,
@@ -70,8 +74,11 @@ export class UsersService {
       ]);
     }
     assertPasswordAcceptable(newPassword, 'newPassword');
-    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
-    return true;
+    return this.users.replacePassword(
+      user.id,
+      user.passwordVersion,
+      await this.hasher.hash(newPassword),
+    );
   }
 
   /** Creates an administrator, or makes an existing account one (its password is kept then). */

@@ -144,23 +144,63 @@ describe('error responses', () => {
     expect(response.body).toMatchObject({ status: 404, code: 'not_found' });
   });
 
-  it('should answer a request that HTTP cannot parse with a problem, and close the connection', async () => {
-    const raw = await new Promise<string>((resolve, reject) => {
+  /** Sends `request` as it is on a new connection; resolves with what came back until it closed. */
+  function rawExchange(request: string): Promise<{ head: string; body: string }> {
+    return new Promise((resolve, reject) => {
       const { port } = new URL(t.url);
-      const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.end('POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
-      });
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
       let received = '';
       socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-      socket.on('close', () => resolve(received));
+      socket.on('close', () => {
+        const [head, body] = received.split('\r\n\r\n');
+        resolve({ head, body });
+      });
       socket.on('error', reject);
     });
-    const [head, body] = raw.split('\r\n\r\n');
+  }
 
-    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    expect(head).toMatch(/\r\nContent-Type: application\/problem\+json/);
-    expect(JSON.parse(body)).toMatchObject({ status: 400, code: 'validation_failed' });
+  it.each([
+    [
+      'that HTTP cannot parse',
+      'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+      '400 Bad Request',
+      'validation_failed',
+    ],
+    [
+      'without a Host header',
+      'GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n',
+      '400 Bad Request',
+      'validation_failed',
+    ],
+    [
+      'with an expectation other than 100-continue',
+      'GET /health/live HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nConnection: close\r\n\r\n',
+      '417 Expectation Failed',
+      'expectation_failed',
+    ],
+  ])('should answer a request %s with a problem', async (_case, request, status, code) => {
+    const { head, body } = await rawExchange(request);
+
+    expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status}\r\n`));
+    expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(JSON.parse(body)).toMatchObject({ code });
   });
+
+  it.each(['/auth/register', '/auth/login'])(
+    'should refuse text that is not well-formed Unicode on %s with validation_failed, not 500',
+    async (path) => {
+      const response = await t.http
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .send('{"email":"x\\ud800@example.com","password":"correct horse battery"}')
+        .expect(400);
+
+      expect(response.body).toMatchObject({
+        code: 'validation_failed',
+        errors: [{ field: 'body', message: expect.stringMatching(/Unicode/) as unknown }],
+      });
+    },
+  );
 
   it.each([
     ['an array', '[1, 2]'],

@@ -35,8 +35,9 @@ describe('operations', () => {
         .post('/auth/refresh')
         .set('Cookie', `refresh_token=${cookie}`)
         .expect(200);
+      // A client that misplaces its token in the query string.
       const me = await t.http
-        .get('/users/me')
+        .get(`/users/me?access_token=${accessToken}`)
         .auth(accessToken, { type: 'bearer' })
         .set('X-Request-Id', 'trace-42');
       await t.http

@@ -1,3 +1,4 @@
+import { PasswordHasher } from 'src/users/password-hasher';
 import { login, PASSWORD, refreshWithBody, registerUser } from 'test/support/factories';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
@@ -87,6 +88,101 @@ describe('POST /users/me/password', () => {
       errors: [expect.objectContaining({ field }) as unknown],
     });
     await t.http.post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+  });
+
+  describe('racing other requests', () => {
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    /**
+     * Holds the next password verification, once it has its answer, until `release()`: a slow
+     * argon2 check, as a request racing it sees it.
+     */
+    function holdNextVerification(): { verified: Promise<void>; release: () => void } {
+      const hasher = t.app.get(PasswordHasher);
+      const verify = hasher.verify.bind(hasher);
+      let markVerified!: () => void;
+      let release!: () => void;
+      const verified = new Promise<void>((resolve) => (markVerified = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      jest.spyOn(hasher, 'verify').mockImplementationOnce(async (...args) => {
+        const valid = await verify(...args);
+        markVerified();
+        await released;
+        return valid;
+      });
+      return { verified, release };
+    }
+
+    function startLogin(email: string, password: string) {
+      return t.http
+        .post('/auth/login')
+        .send({ email, password, transport: 'body' })
+        .then((response) => response);
+    }
+
+    it('should not let a login with the old password, checked before the change, open a session', async () => {
+      const user = await registerUser(t.http);
+      const held = holdNextVerification();
+      const oldLogin = startLogin(user.email, PASSWORD);
+      await held.verified;
+
+      await changePassword(user.accessToken, {
+        currentPassword: PASSWORD,
+        newPassword: NEW_PASSWORD,
+      }).expect(204);
+      held.release();
+
+      const response = await oldLogin;
+      expect(response.status).toBe(401);
+      expect(response.body).toMatchObject({ code: 'invalid_credentials' });
+      const sessions = await t.http
+        .get('/sessions')
+        .auth(user.accessToken, { type: 'bearer' })
+        .expect(200);
+      expect(sessions.body).toHaveLength(1);
+    });
+
+    it('should let only the first of two racing password changes win', async () => {
+      const user = await registerUser(t.http);
+      const other = await login(t.http, user.email);
+      const held = holdNextVerification();
+      const slower = changePassword(user.accessToken, {
+        currentPassword: PASSWORD,
+        newPassword: NEW_PASSWORD,
+      }).then((response) => response);
+      await held.verified;
+
+      await changePassword(other.accessToken, {
+        currentPassword: PASSWORD,
+        newPassword: 'the winning passphrase',
+      }).expect(204);
+      held.release();
+
+      expect((await slower).body).toMatchObject({ status: 401, code: 'invalid_credentials' });
+      await t.http.get('/users/me').auth(other.accessToken, { type: 'bearer' }).expect(200);
+      expect((await startLogin(user.email, 'the winning passphrase')).status).toBe(200);
+      expect((await startLogin(user.email, NEW_PASSWORD)).status).toBe(401);
+    });
+
+    it('should not let a rehash at login put back the password that a change replaced', async () => {
+      const user = await registerUser(t.http);
+      jest.spyOn(t.app.get(PasswordHasher), 'needsRehash').mockReturnValue(true);
+      const held = holdNextVerification();
+      const oldLogin = startLogin(user.email, PASSWORD);
+      await held.verified;
+
+      await changePassword(user.accessToken, {
+        currentPassword: PASSWORD,
+        newPassword: NEW_PASSWORD,
+      }).expect(204);
+      held.release();
+      await oldLogin;
+
+      expect((await startLogin(user.email, NEW_PASSWORD)).status).toBe(200);
+      expect((await startLogin(user.email, PASSWORD)).status).toBe(401);
+    });
   });
 
   it('should require an access token', async () => {
