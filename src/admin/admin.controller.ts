@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiParam,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -15,7 +16,7 @@ import { Client, type ClientInfo } from 'src/common/client-info.decorator';
 import {
   ACCESS_TOKEN_SCHEME,
   ApiProblems,
-  RATE_LIMIT_PROBLEMS,
+  SERVICE_PROBLEMS,
   UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
 import { SessionDto } from 'src/sessions/dto/session.dto';
@@ -32,8 +33,9 @@ const NO_SUCH_USER = 'There is no user with this id.';
   new NotFoundError(NO_SUCH_USER),
   new ForbiddenError(),
   ...UNAUTHENTICATED_PROBLEMS,
-  ...RATE_LIMIT_PROBLEMS,
+  ...SERVICE_PROBLEMS,
 )
+@ApiParam({ name: 'id', format: 'uuid', description: "The user's id; an unknown one is 404." })
 @Controller('admin/users/:id')
 export class AdminController {
   constructor(

@@ -8,7 +8,7 @@ import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.dec
 import {
   ACCESS_TOKEN_SCHEME,
   ApiProblems,
-  RATE_LIMIT_PROBLEMS,
+  SERVICE_PROBLEMS,
   UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
 
@@ -28,7 +28,7 @@ export class AuditController {
   @ApiProblems(
     new ValidationFailedError([{ field: 'limit', message: 'limit must not be greater than 100' }]),
     ...UNAUTHENTICATED_PROBLEMS,
-    ...RATE_LIMIT_PROBLEMS,
+    ...SERVICE_PROBLEMS,
   )
   async list(
     @CurrentUser() { userId }: AuthenticatedUser,

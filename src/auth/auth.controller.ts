@@ -41,8 +41,11 @@ import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.dec
 import {
   ACCESS_TOKEN_SCHEME,
   ApiProblems,
-  BODY_PROBLEMS,
-  RATE_LIMIT_PROBLEMS,
+  bodyProblems,
+  CLEAR_REFRESH_COOKIE,
+  NOT_JSON,
+  SERVICE_PROBLEMS,
+  SET_REFRESH_COOKIE,
   REFRESH_COOKIE_SCHEME,
   UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
@@ -57,6 +60,8 @@ const REFRESH_BODY_EXAMPLES = {
     value: { refreshToken: '<refresh token>' },
   },
 };
+
+const EMAIL_PROBLEMS = bodyProblems({ field: 'email', message: 'email must be an email address' });
 
 const REFRESH_PROBLEMS = [
   new InvalidRefreshTokenError(),
@@ -83,8 +88,8 @@ export class AuthController {
     summary: 'Create an account and log in',
     description: 'Starts a session like a login. The response includes the new user.',
   })
-  @ApiCreatedResponse({ type: TokenResponseDto })
-  @ApiProblems(new EmailTakenError(), ...BODY_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
+  @ApiCreatedResponse({ type: TokenResponseDto, headers: SET_REFRESH_COOKIE })
+  @ApiProblems(new EmailTakenError(), ...EMAIL_PROBLEMS, ...SERVICE_PROBLEMS)
   async register(
     @Body() { transport, ...registration }: RegisterDto,
     @Client() client: ClientInfo,
@@ -103,8 +108,8 @@ export class AuthController {
     description:
       'Starts a session. By default the refresh token is set as an HttpOnly cookie scoped to /auth; with `transport: "body"` it is returned in the body instead.',
   })
-  @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(new InvalidCredentialsError(), ...BODY_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
+  @ApiOkResponse({ type: TokenResponseDto, headers: SET_REFRESH_COOKIE })
+  @ApiProblems(new InvalidCredentialsError(), ...EMAIL_PROBLEMS, ...SERVICE_PROBLEMS)
   async login(
     @Body() { email, password, transport }: LoginDto,
     @Client() client: ClientInfo,
@@ -126,8 +131,17 @@ export class AuthController {
       'Send the refresh token in the `refresh_token` cookie or as `refreshToken` in the body; the answer uses the same transport. Each refresh rotates the refresh token. Concurrent refreshes with one token within the grace window all receive the same new token; reuse of an older token revokes the session.',
   })
   @ApiBody({ type: RefreshDto, required: false, examples: REFRESH_BODY_EXAMPLES })
-  @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(...REFRESH_PROBLEMS, ...BODY_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
+  @ApiOkResponse({
+    type: TokenResponseDto,
+    headers: {
+      'Set-Cookie': {
+        description:
+          'When the refresh token came in the cookie: the next one, `refresh_token=…; Max-Age=…; Path=/auth; HttpOnly; Secure; SameSite=Strict`.',
+        schema: { type: 'string' },
+      },
+    },
+  })
+  @ApiProblems(...REFRESH_PROBLEMS, ...bodyProblems(NOT_JSON), ...SERVICE_PROBLEMS)
   async refresh(
     @CurrentRefreshToken() token: RefreshTokenClaims,
     @Body() _body: RefreshDto,
@@ -147,12 +161,12 @@ export class AuthController {
     description: 'Its refresh and access tokens stop working at once. The cookie is cleared.',
   })
   @ApiBody({ type: RefreshDto, required: false, examples: REFRESH_BODY_EXAMPLES })
-  @ApiNoContentResponse({ description: 'The session has ended.' })
+  @ApiNoContentResponse({ description: 'The session has ended.', headers: CLEAR_REFRESH_COOKIE })
   @ApiProblems(
     new InvalidRefreshTokenError(),
     new CsrfRejectedError(),
-    ...BODY_PROBLEMS,
-    ...RATE_LIMIT_PROBLEMS,
+    ...bodyProblems(NOT_JSON),
+    ...SERVICE_PROBLEMS,
   )
   async logout(
     @CurrentRefreshToken() token: RefreshTokenClaims,
@@ -168,8 +182,11 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
   @ApiOperation({ summary: 'End every session of the signed-in user, this one included' })
-  @ApiNoContentResponse({ description: 'All sessions have ended.' })
-  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
+  @ApiNoContentResponse({
+    description: 'All sessions have ended; the refresh cookie is cleared.',
+    headers: CLEAR_REFRESH_COOKIE,
+  })
+  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...SERVICE_PROBLEMS)
   async logoutAll(
     @CurrentUser() user: AuthenticatedUser,
     @Client() client: ClientInfo,

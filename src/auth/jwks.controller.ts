@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 
 import { Public } from 'src/auth/decorators/public.decorator';
 import { KeyMaterial } from 'src/auth/tokens/key-material';
+import { ApiProblems, RATE_LIMIT_PROBLEMS } from 'src/common/openapi';
 
 @ApiTags('keys')
 @Public()
@@ -18,8 +19,18 @@ export class JwksController {
     description:
       'Select the key by the `kid` of the token header. Several keys are listed during a key rotation.',
   })
+  @ApiProblems(...RATE_LIMIT_PROBLEMS)
   @ApiOkResponse({
     schema: {
+      type: 'object',
+      required: ['keys'],
+      properties: {
+        keys: {
+          type: 'array',
+          description: 'Public JWKs (RFC 7517), each with `kid`, `alg` and `use: "sig"`.',
+          items: { type: 'object', additionalProperties: true },
+        },
+      },
       example: {
         keys: [
           {

@@ -9,8 +9,8 @@ import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.dec
 import {
   ACCESS_TOKEN_SCHEME,
   ApiProblems,
-  BODY_PROBLEMS,
-  RATE_LIMIT_PROBLEMS,
+  bodyProblems,
+  SERVICE_PROBLEMS,
   UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
 
@@ -32,8 +32,11 @@ export class PasswordController {
   @ApiProblems(
     new WrongPasswordError(),
     ...UNAUTHENTICATED_PROBLEMS,
-    ...BODY_PROBLEMS,
-    ...RATE_LIMIT_PROBLEMS,
+    ...bodyProblems({
+      field: 'newPassword',
+      message: 'newPassword must be between 8 and 128 characters long',
+    }),
+    ...SERVICE_PROBLEMS,
   )
   async change(
     @CurrentUser() user: AuthenticatedUser,

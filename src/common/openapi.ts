@@ -10,8 +10,10 @@ import {
 import {
   AppError,
   InvalidAccessTokenError,
+  ServiceUnavailableError,
   TooManyRequestsError,
   ValidationFailedError,
+  type FieldError,
 } from 'src/common/app-error';
 import { toProblemResponse } from 'src/common/problem-details';
 
@@ -47,24 +49,63 @@ export class ProblemDto {
 
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Present on `validation_failed`.' })
   errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: "Present on `/health/ready`'s 503: the state of each dependency.",
+    example: { database: { status: 'down' } },
+  })
+  checks?: Record<string, unknown>;
 }
 
-/** The problems that any JSON-bodied route can answer before it reaches its handler. */
-export const BODY_PROBLEMS: AppError[] = [
-  new ValidationFailedError([{ field: 'email', message: 'email must be an email' }]),
-  new AppError(
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    'payload_too_large',
-    'The request body is larger than the 16 KiB limit.',
-  ),
-  new AppError(
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'unsupported_media_type',
-    'Request bodies must be JSON (Content-Type: application/json).',
-  ),
-];
+/**
+ * The problems that any JSON-bodied route can answer before it reaches its handler, with an
+ * example of the route's own validation error.
+ */
+export function bodyProblems(example: FieldError): AppError[] {
+  return [
+    new ValidationFailedError([example]),
+    new AppError(
+      HttpStatus.PAYLOAD_TOO_LARGE,
+      'payload_too_large',
+      'The request body is larger than the 16 KiB limit.',
+    ),
+    new AppError(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'unsupported_media_type',
+      'Request bodies must be JSON (Content-Type: application/json).',
+    ),
+  ];
+}
+
+/** The validation error of a route whose only body field is optional: a body that is not JSON. */
+export const NOT_JSON: FieldError = {
+  field: 'body',
+  message: 'The request body is not valid JSON.',
+};
 
 export const RATE_LIMIT_PROBLEMS: AppError[] = [new TooManyRequestsError(60)];
+
+/** What every route that uses the database can answer: its rate limit, and a database outage. */
+export const SERVICE_PROBLEMS: AppError[] = [...RATE_LIMIT_PROBLEMS, new ServiceUnavailableError()];
+
+/** The refresh cookie, as the token responses of the cookie transport set it. */
+export const SET_REFRESH_COOKIE = {
+  'Set-Cookie': {
+    description:
+      'With `transport: "cookie"` (the default) only: `refresh_token=…; Max-Age=…; Path=/auth; HttpOnly; Secure; SameSite=Strict`.',
+    schema: { type: 'string' },
+  },
+};
+
+/** The refresh cookie cleared, as logout and logout-all answer. */
+export const CLEAR_REFRESH_COOKIE = {
+  'Set-Cookie': {
+    description: 'Clears the refresh cookie: `refresh_token=; Max-Age=0; Path=/auth; …`.',
+    schema: { type: 'string' },
+  },
+};
 
 /** What every route behind the access-token guard can answer. */
 export const UNAUTHENTICATED_PROBLEMS: AppError[] = [new InvalidAccessTokenError()];

@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiParam,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -14,7 +15,7 @@ import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.dec
 import {
   ACCESS_TOKEN_SCHEME,
   ApiProblems,
-  RATE_LIMIT_PROBLEMS,
+  SERVICE_PROBLEMS,
   UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
 import { SessionDto } from 'src/sessions/dto/session.dto';
@@ -32,13 +33,18 @@ export class SessionsController {
   @Get()
   @ApiOperation({ summary: "The signed-in user's active sessions, newest first" })
   @ApiOkResponse({ type: [SessionDto] })
-  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
+  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...SERVICE_PROBLEMS)
   async list(@CurrentUser() user: AuthenticatedUser): Promise<SessionDto[]> {
     const sessions = await this.sessions.listActive(user.userId);
     return sessions.map((session) => SessionDto.from(session, user.sessionId));
   }
 
   @Delete(':id')
+  @ApiParam({
+    name: 'id',
+    format: 'uuid',
+    description: 'A session of the caller, from `GET /sessions`; any other value is 404.',
+  })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'End one of your sessions',
@@ -49,7 +55,7 @@ export class SessionsController {
   @ApiProblems(
     new NotFoundError('You have no active session with this id.'),
     ...UNAUTHENTICATED_PROBLEMS,
-    ...RATE_LIMIT_PROBLEMS,
+    ...SERVICE_PROBLEMS,
   )
   async revoke(
     @CurrentUser() user: AuthenticatedUser,

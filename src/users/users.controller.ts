@@ -6,7 +6,7 @@ import { InvalidAccessTokenError } from 'src/common/app-error';
 import {
   ACCESS_TOKEN_SCHEME,
   ApiProblems,
-  RATE_LIMIT_PROBLEMS,
+  SERVICE_PROBLEMS,
   UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
 import { UserDto } from 'src/users/dto/user.dto';
@@ -21,7 +21,7 @@ export class UsersController {
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: UserDto })
-  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...RATE_LIMIT_PROBLEMS)
+  @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...SERVICE_PROBLEMS)
   async me(@CurrentUser() { userId }: AuthenticatedUser): Promise<UserDto> {
     const user = await this.users.findProfile(userId);
     if (!user) {

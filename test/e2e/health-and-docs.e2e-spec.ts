@@ -5,7 +5,13 @@ import { startTestApp, type TestApp } from 'test/support/test-app';
 interface OpenApiOperation {
   security?: Record<string, string[]>[];
   requestBody?: unknown;
-  responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown> }> }>;
+  responses: Record<
+    string,
+    {
+      headers?: Record<string, unknown>;
+      content?: Record<string, { examples?: Record<string, { value: unknown }> }>;
+    }
+  >;
 }
 
 interface OpenApiDocument {
@@ -125,7 +131,9 @@ describe('health, keys and documentation', () => {
         '413',
         '415',
         '429',
+        '503',
       ]);
+      expect(login.responses['200'].headers).toHaveProperty('Set-Cookie');
       expect(login.responses['401'].content?.['application/problem+json'].examples).toHaveProperty(
         'invalid_credentials',
       );
@@ -147,8 +155,34 @@ describe('health, keys and documentation', () => {
       expect(refresh.requestBody).toMatchObject({
         content: { 'application/json': { examples: { cookie: { value: {} } } } },
       });
+      expect(refresh.responses['400'].content?.['application/problem+json'].examples).toEqual({
+        validation_failed: {
+          value: expect.objectContaining({
+            errors: [{ field: 'body', message: 'The request body is not valid JSON.' }],
+          }) as unknown,
+        },
+      });
+      expect(document.paths['/auth/logout'].post.responses['204'].headers).toHaveProperty(
+        'Set-Cookie',
+      );
       expect(document.components.schemas).toHaveProperty('TokenResponseDto');
+      expect(document.components.schemas).not.toHaveProperty('Object');
       expect(document.components.schemas).toHaveProperty('ProblemDto');
+    });
+
+    it('should document a database outage (503) on every route that uses the database', () => {
+      const withoutDatabase = ['/.well-known/jwks.json', '/health/live', '/health/ready'];
+      for (const [path, operations] of Object.entries(document.paths)) {
+        if (path.startsWith('/docs') || withoutDatabase.includes(path)) {
+          continue;
+        }
+        for (const [method, operation] of Object.entries(operations)) {
+          expect([`${method} ${path}`, operation.responses]).toEqual([
+            `${method} ${path}`,
+            expect.objectContaining({ '503': expect.anything() as unknown }) as unknown,
+          ]);
+        }
+      }
     });
 
     it('should document, and enforce, the access token on every route that is not public', async () => {

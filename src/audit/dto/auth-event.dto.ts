@@ -11,7 +11,7 @@ import {
 export const MAX_EVENTS_PAGE = 100;
 
 export class ListEventsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_EVENTS_PAGE, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_EVENTS_PAGE, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @Max(MAX_EVENTS_PAGE)

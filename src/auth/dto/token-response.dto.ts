@@ -3,7 +3,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { UserDto } from 'src/users/dto/user.dto';
 
 export class TokenResponseDto {
-  @ApiProperty({ description: 'ES256 JWT (`typ: at+jwt`); send it as `Authorization: Bearer …`.' })
+  @ApiProperty({
+    description: 'ES256 JWT (`typ: at+jwt`); send it as `Authorization: Bearer …`.',
+    example:
+      'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Ik56YkxzWGg4In0.eyJzdWIiOiIzZjFjMmI3ZSJ9.c2lnbmF0dXJl',
+  })
   accessToken!: string;
 
   @ApiProperty({ example: 'Bearer' })
@@ -13,7 +17,9 @@ export class TokenResponseDto {
   expiresIn!: number;
 
   @ApiPropertyOptional({
-    description: 'Only with `transport: "body"`; otherwise it is in the cookie.',
+    description:
+      'Only with `transport: "body"`; otherwise it is in the cookie. HS256 JWT (`typ: rt+jwt`).',
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6InJ0K2p3dCJ9.eyJzaWQiOiI4YTRkNGUwYiJ9.c2lnbmF0dXJl',
   })
   refreshToken?: string;
 

@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { SessionEntity } from 'src/sessions/session.entity';
 
 export class SessionDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '8a4d4e0b-9a6f-4d5c-8e1b-7a903f1c2b7e' })
   id!: string;
 
   @ApiProperty({ format: 'date-time', description: 'When the session was started by a login.' })
