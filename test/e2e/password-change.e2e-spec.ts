@@ -122,19 +122,24 @@ describe('POST /users/me/password', () => {
         .then((response) => response);
     }
 
-    it('should not let a login with the old password, checked before the change, open a session', async () => {
-      const user = await registerUser(t.http);
+    /** A login with the old password, whose check passes just before the password changes. */
+    async function loginAcrossPasswordChange(user: { email: string; accessToken: string }) {
       const held = holdNextVerification();
       const oldLogin = startLogin(user.email, PASSWORD);
       await held.verified;
-
       await changePassword(user.accessToken, {
         currentPassword: PASSWORD,
         newPassword: NEW_PASSWORD,
       }).expect(204);
       held.release();
+      return oldLogin;
+    }
 
-      const response = await oldLogin;
+    it('should not let a login with the old password, checked before the change, open a session', async () => {
+      const user = await registerUser(t.http);
+
+      const response = await loginAcrossPasswordChange(user);
+
       expect(response.status).toBe(401);
       expect(response.body).toMatchObject({ code: 'invalid_credentials' });
       const sessions = await t.http
@@ -169,16 +174,8 @@ describe('POST /users/me/password', () => {
     it('should not let a rehash at login put back the password that a change replaced', async () => {
       const user = await registerUser(t.http);
       jest.spyOn(t.app.get(PasswordHasher), 'needsRehash').mockReturnValue(true);
-      const held = holdNextVerification();
-      const oldLogin = startLogin(user.email, PASSWORD);
-      await held.verified;
 
-      await changePassword(user.accessToken, {
-        currentPassword: PASSWORD,
-        newPassword: NEW_PASSWORD,
-      }).expect(204);
-      held.release();
-      await oldLogin;
+      await loginAcrossPasswordChange(user);
 
       expect((await startLogin(user.email, NEW_PASSWORD)).status).toBe(200);
       expect((await startLogin(user.email, PASSWORD)).status).toBe(401);
