@@ -5,6 +5,9 @@ import { ValidationFailedError } from 'src/common/app-error';
 /** DESIGN.md section 5: request bodies are at most 16 KiB. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
+/** The `validation_failed` message of a body that does not parse. */
+export const BODY_NOT_JSON = 'The request body is not valid JSON.';
+
 /** Far deeper than any request of the API, and shallow enough for every recursive reader. */
 export const MAX_BODY_DEPTH = 32;
 
@@ -56,7 +59,7 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
         return;
       }
       void parseJson(request, body as string, (error, parsed: unknown) => {
-        const defect = error ? 'The request body is not valid JSON.' : defectOf(parsed);
+        const defect = error ? BODY_NOT_JSON : defectOf(parsed);
         if (defect) {
           done(invalidBody(defect), undefined);
         } else {

@@ -15,6 +15,7 @@ import {
   ValidationFailedError,
   type FieldError,
 } from 'src/common/app-error';
+import { BODY_NOT_JSON } from 'src/common/json-body';
 import { toProblemResponse } from 'src/common/problem-details';
 
 export const ACCESS_TOKEN_SCHEME = 'access-token';
@@ -80,10 +81,7 @@ export function bodyProblems(example: FieldError): AppError[] {
 }
 
 /** The validation error of a route whose only body field is optional: a body that is not JSON. */
-export const NOT_JSON: FieldError = {
-  field: 'body',
-  message: 'The request body is not valid JSON.',
-};
+export const NOT_JSON: FieldError = { field: 'body', message: BODY_NOT_JSON };
 
 export const RATE_LIMIT_PROBLEMS: AppError[] = [new TooManyRequestsError(60)];
 

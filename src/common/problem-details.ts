@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 
 import { AppError, ServiceUnavailableError, type FieldError } from 'src/common/app-error';
+import { BODY_NOT_JSON } from 'src/common/json-body';
 
 /** An RFC 9457 problem document, as every error response carries it. */
 export interface Problem {
@@ -138,7 +139,7 @@ export function toProblemResponse(error: unknown): ProblemResponse {
     const code = CODE_BY_STATUS[status] ?? 'bad_request';
     const detail =
       unknown?.name === 'SyntaxError'
-        ? 'The request body is not valid JSON.'
+        ? BODY_NOT_JSON
         : (DETAIL_BY_CODE[code] ?? STATUS_CODES[status] ?? 'Error');
     return { problem: problem(status, code, detail), headers: {} };
   }
