@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
+# Node.js 24 LTS in both stages, as in CI. The 24 tag follows the newest 24.x: the
+# build tools want >= 24.15 (@nestjs/cli's schematics) and typeorm >= 24.11.
 # Build: install everything, compile, then drop the dev dependencies (CI runs the same steps:
-# npm ci, npm run build, and a production boot from `npm ci --omit=dev`).
-FROM node:20-bookworm-slim AS build
+# npm ci, npm run build, and a production boot from `npm ci --omit=dev`, on Node 24 too).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -15,7 +17,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # (REFRESH_TOKEN_SECRET, JWT_SIGNING_KEYS or JWT_SIGNING_KEY_FILES); without them Warden exits
 # and names the missing variable. Set DATABASE_URL, or mount a volume at /app/data for the
 # embedded database.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # MALLOC_ARENA_MAX: argon2 works in 19 MiB buffers on several threads; two malloc arenas keep them
 # from each holding on to memory.
 ENV NODE_ENV=production \
