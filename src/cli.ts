@@ -9,7 +9,7 @@ import { isEmail } from 'class-validator';
 import { AppModule } from 'src/app.module';
 import { ValidationFailedError } from 'src/common/app-error';
 import { parseEnv, readProcessEnv } from 'src/config/env.schema';
-import { normalizeEmail } from 'src/users/email';
+import { canonicalEmail } from 'src/users/email';
 import { UsersService } from 'src/users/users.service';
 
 const USAGE = `Usage: npm run cli -- create-admin --email <email>
@@ -81,8 +81,8 @@ async function createAdmin(email: string, io: CliIo): Promise<void> {
     const outcome = await app.get(UsersService).createAdmin(email, () => readPassword(io));
     io.print(
       outcome === 'created'
-        ? `Created the administrator ${normalizeEmail(email)}.`
-        : `${normalizeEmail(email)} already had an account; it is now an administrator (its password is unchanged).`,
+        ? `Created the administrator ${canonicalEmail(email)}.`
+        : `${canonicalEmail(email)} already had an account; it is now an administrator (its password is unchanged).`,
     );
   } finally {
     await app.close();

@@ -1,9 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 
 import { AppModule } from 'src/app.module';
+import { decorateClientAddress } from 'src/common/client-address';
 import {
   answerClientError,
   answerHttpProtocolErrors,
@@ -21,6 +24,46 @@ export interface CreateAppOptions {
   env?: Record<string, string | undefined>;
   /** Where the JSON logs go; standard output by default. */
   logDestination?: DestinationStream;
+}
+
+/**
+ * Every response says nosniff and no-referrer and denies framing; HTML (Swagger UI) gets a CSP
+ * without third-party or inline scripts. HSTS is the TLS terminator's to send.
+ */
+const SECURITY_HEADERS = {
+  hsts: false,
+  referrerPolicy: { policy: 'no-referrer' },
+  frameguard: { action: 'deny' },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      imgSrc: ["'self'", 'data:'],
+      objectSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      // Swagger UI's page and components style themselves inline.
+      styleSrc: ["'self'", "'unsafe-inline'"],
+    },
+  },
+} as const;
+
+/**
+ * Responses are personal (tokens, profiles, sessions) unless a route says otherwise (the JWKS is
+ * public): nothing is stored by a browser or a proxy cache unless the route sets Cache-Control.
+ */
+function neverCachedByDefault(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (!reply.hasHeader('cache-control')) {
+      void reply.header('cache-control', 'no-store');
+    }
+    done(null, payload);
+  });
 }
 
 /** A number of proxy hops becomes the function Fastify's types ask for. */
@@ -53,7 +96,10 @@ export async function createApp(
   });
   app.enableShutdownHooks();
   await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, SECURITY_HEADERS);
   const fastify = app.getHttpAdapter().getInstance();
+  decorateClientAddress(fastify);
+  neverCachedByDefault(fastify);
   acceptJsonBodiesOnly(fastify);
   answerHttpProtocolErrors(fastify);
   echoRequestId(fastify);

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-import { REFRESH_COOKIE } from 'src/auth/refresh-token-source';
+import { REFRESH_COOKIE } from 'src/auth/token-transport';
 import { ACCESS_TOKEN_SCHEME, REFRESH_COOKIE_SCHEME } from 'src/common/openapi';
 
 const DESCRIPTION = `

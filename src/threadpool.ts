@@ -1,8 +1,12 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * argon2 hashes on libuv's thread pool (4 threads by default). One thread per CPU keeps every core
- * busy during a burst of logins without holding more 19 MiB hashes in memory than can progress.
- * Imported first by main.ts, before anything uses the pool; an explicit UV_THREADPOOL_SIZE wins.
+ * argon2 hashes on libuv's thread pool (4 threads by default), at most PASSWORD_HASH_CONCURRENCY at
+ * once (the CPU count by default; see `PasswordHasher`). Two threads more keep file, DNS and crypto
+ * work from waiting behind a burst of logins. Imported first by main.ts, before anything uses the
+ * pool, which is why it reads the variable itself; an explicit UV_THREADPOOL_SIZE wins.
  */
-process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()));
+const hashes = Number.parseInt(process.env.PASSWORD_HASH_CONCURRENCY ?? '', 10);
+process.env.UV_THREADPOOL_SIZE ??= String(
+  (Number.isInteger(hashes) && hashes > 0 ? hashes : availableParallelism()) + 2,
+);

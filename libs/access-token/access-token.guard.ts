@@ -12,7 +12,7 @@ import {
   InvalidAccessTokenError,
   type AccessTokenUser,
 } from './access-token.verifier';
-import { ACCESS_TOKEN_ROLES } from './roles.decorator';
+import { REQUIRED_ROLES } from './roles.decorator';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -48,7 +48,7 @@ export class AccessTokenGuard implements CanActivate {
       }
       throw error;
     }
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(ACCESS_TOKEN_ROLES, [
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, [
       context.getHandler(),
       context.getClass(),
     ]);

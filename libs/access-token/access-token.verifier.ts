@@ -11,6 +11,14 @@ export interface AccessTokenUser {
   sessionId: string;
   /** `roles`, e.g. `['user']` or `['user', 'admin']`. */
   roles: string[];
+  /** `client_id`: `warden` (Warden's `DEFAULT_CLIENT_ID`) for tokens of Warden's own login. */
+  clientId?: string;
+  /** `acr`: `aal1` for one factor, `aal2` for two factors or a passkey. */
+  acr?: string;
+  /** `amr` (RFC 8176): how the user proved who they are, e.g. `['pwd']`. */
+  amr?: string[];
+  /** `auth_time`: when the session last proved who the user is. */
+  authTime?: Date;
   /** Every claim of the token. */
   claims: JWTPayload;
 }
@@ -48,11 +56,20 @@ export class AccessTokenVerifier {
     } catch (error) {
       throw new InvalidAccessTokenError((error as Error).message);
     }
-    const { sub, sid, roles } = claims;
+    const { sub, sid, roles, client_id: clientId, acr, amr, auth_time: authTime } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || !isStringArray(roles)) {
       throw new InvalidAccessTokenError('the token lacks sub, sid or roles');
     }
-    return { userId: sub, sessionId: sid, roles, claims };
+    return {
+      userId: sub,
+      sessionId: sid,
+      roles,
+      clientId: typeof clientId === 'string' ? clientId : undefined,
+      acr: typeof acr === 'string' ? acr : undefined,
+      amr: isStringArray(amr) ? amr : undefined,
+      authTime: typeof authTime === 'number' ? new Date(authTime * 1000) : undefined,
+      claims,
+    };
   }
 }
 

@@ -1,12 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
-import type { AccessTokenUser } from './access-token.verifier';
-
 /**
- * The caller that `AccessTokenGuard` verified.
+ * The caller that the access-token guard verified (`request.user`): an `AccessTokenUser` here,
+ * Warden's `AuthenticatedUser` inside Warden.
  * @example `orders(@CurrentUser() user: AccessTokenUser)`
  */
 export const CurrentUser = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): AccessTokenUser | undefined =>
-    context.switchToHttp().getRequest<{ user?: AccessTokenUser }>().user,
+  (_data: unknown, context: ExecutionContext): unknown =>
+    context.switchToHttp().getRequest<{ user?: unknown }>().user,
 );

@@ -7,4 +7,4 @@ export {
   type AccessTokenUser,
 } from './access-token.verifier';
 export { CurrentUser } from './current-user.decorator';
-export { Roles } from './roles.decorator';
+export { REQUIRED_ROLES, Roles } from './roles.decorator';

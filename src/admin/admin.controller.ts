@@ -9,8 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 
-import { AuditService } from 'src/audit/audit.service';
-import { Roles } from 'src/auth/decorators/roles.decorator';
+import { Roles } from 'libs/access-token';
 import { ForbiddenError, NotFoundError } from 'src/common/app-error';
 import { Client, type ClientInfo } from 'src/common/client-info.decorator';
 import {
@@ -41,7 +40,6 @@ export class AdminController {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly audit: AuditService,
   ) {}
 
   @Get('sessions')
@@ -62,13 +60,11 @@ export class AdminController {
   @ApiNoContentResponse({ description: 'All sessions of the user have ended.' })
   async revokeSessions(@Param('id') userId: string, @Client() client: ClientInfo): Promise<void> {
     await this.assertUserExists(userId);
-    for (const sessionId of await this.sessions.revokeAllForUser(userId, 'admin')) {
-      await this.audit.record('session_revoked', { userId, sessionId, ...client });
-    }
+    await this.sessions.revokeAllOfUser(userId, 'admin', { client });
   }
 
   private async assertUserExists(userId: string): Promise<void> {
-    if (!isUUID(userId) || !(await this.users.findById(userId))) {
+    if (!isUUID(userId) || !(await this.users.findAccount(userId))) {
       throw new NotFoundError(NO_SUCH_USER);
     }
   }

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 
 import { AdminController } from 'src/admin/admin.controller';
-import { AuditModule } from 'src/audit/audit.module';
 import { SessionsModule } from 'src/sessions/sessions.module';
 import { UsersModule } from 'src/users/users.module';
 
 @Module({
-  imports: [UsersModule, SessionsModule, AuditModule],
+  imports: [UsersModule, SessionsModule],
   controllers: [AdminController],
 })
 export class AdminModule {}

@@ -6,7 +6,7 @@ import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
 import { AuthEventEntity, type AuthEventType } from 'src/audit/auth-event.entity';
 import type { ClientInfo } from 'src/common/client-info.decorator';
 import { Clock } from 'src/common/clock';
-import { Sql, type PreparedStatement } from 'src/database/sql';
+import { Sql, type Statement } from 'src/database/sql';
 
 export interface AuthEventContext extends ClientInfo {
   userId?: string | null;
@@ -29,13 +29,18 @@ export interface AuthEvent {
 export const AUTH_EVENT_PREFIX = 'auth.';
 
 /** On the path of every login: one prepared statement. */
-const INSERT_EVENT: PreparedStatement = {
+const INSERT_EVENT: Statement = {
   name: 'auth_events_insert',
   text: `INSERT INTO auth_events (type, user_id, session_id, ip, user_agent, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)`,
 };
 
-/** The security events of DESIGN.md section 5: a row each in `auth_events`, and a NestJS event. */
+const DELETE_BEFORE: Statement = {
+  text: `DELETE FROM auth_events WHERE id IN (
+           SELECT id FROM auth_events WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
+};
+
+/** Security events: a row each in `auth_events`, and a NestJS event for listeners. */
 @Injectable()
 export class AuditService {
   constructor(
@@ -64,6 +69,11 @@ export class AuditService {
     ]);
     // Listeners run on their own: a failing or slow one never holds up or breaks authentication.
     this.emitter.emit(`${AUTH_EVENT_PREFIX}${type}`, event);
+  }
+
+  /** Deletes up to `limit` of the oldest events from before `cutoff`; returns how many. */
+  deleteBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.sql.rowCount(DELETE_BEFORE, [cutoff, limit]);
   }
 
   /** The user's events, newest first, `limit` of them from before `before` (exclusive). */

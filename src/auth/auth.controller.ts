@@ -1,18 +1,8 @@
-import {
-  Body,
-  Controller,
-  Header,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiCookieAuth,
-  ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -22,20 +12,20 @@ import type { FastifyReply } from 'fastify';
 
 import {
   CsrfRejectedError,
-  InvalidCredentialsError,
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
   SessionExpiredError,
   SessionRevokedError,
 } from 'src/auth/auth.errors';
-import { AuthService } from 'src/auth/auth.service';
 import { CurrentRefreshToken } from 'src/auth/decorators/current-refresh-token.decorator';
 import { Public } from 'src/auth/decorators/public.decorator';
-import { LoginDto, RefreshDto, RegisterDto } from 'src/auth/dto/credentials.dto';
+import { RefreshDto } from 'src/auth/dto/credentials.dto';
 import { TokenResponseDto } from 'src/auth/dto/token-response.dto';
 import { JwtRefreshGuard } from 'src/auth/guards/jwt-refresh.guard';
-import { RefreshTokenDelivery } from 'src/auth/refresh-token-delivery';
+import { RefreshService } from 'src/auth/refresh.service';
+import { SignOutService } from 'src/auth/sign-out.service';
 import type { RefreshTokenClaims } from 'src/auth/strategies/jwt-refresh.strategy';
+import { TokenTransport } from 'src/auth/token-transport';
 import { Client, type ClientInfo } from 'src/common/client-info.decorator';
 import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.decorator';
 import {
@@ -45,12 +35,11 @@ import {
   CLEAR_REFRESH_COOKIE,
   NOT_JSON,
   SERVICE_PROBLEMS,
-  SET_REFRESH_COOKIE,
   REFRESH_COOKIE_SCHEME,
   UNAUTHENTICATED_PROBLEMS,
 } from 'src/common/openapi';
 import { RateLimit } from 'src/rate-limit/rate-limit.decorator';
-import { EmailTakenError } from 'src/users/users.errors';
+import { SessionsService } from 'src/sessions/sessions.service';
 
 /** The cookie example comes first, so Swagger UI sends an empty body and the browser the cookie. */
 const REFRESH_BODY_EXAMPLES = {
@@ -61,8 +50,6 @@ const REFRESH_BODY_EXAMPLES = {
   },
 };
 
-const EMAIL_PROBLEMS = bodyProblems({ field: 'email', message: 'email must be an email address' });
-
 const REFRESH_PROBLEMS = [
   new InvalidRefreshTokenError(),
   new SessionExpiredError(),
@@ -71,58 +58,21 @@ const REFRESH_PROBLEMS = [
   new CsrfRejectedError(),
 ];
 
+/** What follows a sign-in: refreshing its tokens, and ending its session or all of them. */
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
-    private readonly delivery: RefreshTokenDelivery,
+    private readonly refreshes: RefreshService,
+    private readonly sessions: SessionsService,
+    private readonly signOut: SignOutService,
+    private readonly transport: TokenTransport,
   ) {}
-
-  @Public()
-  @RateLimit('login')
-  @Post('register')
-  @Header('Cache-Control', 'no-store')
-  @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({
-    summary: 'Create an account and log in',
-    description: 'Starts a session like a login. The response includes the new user.',
-  })
-  @ApiCreatedResponse({ type: TokenResponseDto, headers: SET_REFRESH_COOKIE })
-  @ApiProblems(new EmailTakenError(), ...EMAIL_PROBLEMS, ...SERVICE_PROBLEMS)
-  async register(
-    @Body() { transport, ...registration }: RegisterDto,
-    @Client() client: ClientInfo,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TokenResponseDto> {
-    return this.delivery.deliver(reply, await this.auth.register(registration, client), transport);
-  }
-
-  @Public()
-  @RateLimit('login')
-  @Post('login')
-  @Header('Cache-Control', 'no-store')
-  @HttpCode(HttpStatus.OK)
-  @ApiOperation({
-    summary: 'Log in with email and password',
-    description:
-      'Starts a session. By default the refresh token is set as an HttpOnly cookie scoped to /auth; with `transport: "body"` it is returned in the body instead.',
-  })
-  @ApiOkResponse({ type: TokenResponseDto, headers: SET_REFRESH_COOKIE })
-  @ApiProblems(new InvalidCredentialsError(), ...EMAIL_PROBLEMS, ...SERVICE_PROBLEMS)
-  async login(
-    @Body() { email, password, transport }: LoginDto,
-    @Client() client: ClientInfo,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TokenResponseDto> {
-    return this.delivery.deliver(reply, await this.auth.login(email, password, client), transport);
-  }
 
   @Public()
   @RateLimit('refresh')
   @UseGuards(JwtRefreshGuard)
   @Post('refresh')
-  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.OK)
   @ApiCookieAuth(REFRESH_COOKIE_SCHEME)
   @ApiOperation({
@@ -148,7 +98,11 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto> {
-    return this.delivery.deliver(reply, await this.auth.refresh(token, client), token.transport);
+    return this.transport.deliver(
+      reply,
+      await this.refreshes.refresh(token, client),
+      token.transport,
+    );
   }
 
   @Public()
@@ -174,8 +128,8 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.auth.logout(token, client);
-    this.delivery.clear(reply);
+    await this.sessions.logout(token.sessionId, token.userId, client);
+    this.transport.clear(reply);
   }
 
   @Post('logout-all')
@@ -192,7 +146,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.auth.logoutAll(user, client);
-    this.delivery.clear(reply);
+    await this.signOut.logoutAll(user, client);
+    this.transport.clear(reply);
   }
 }

@@ -21,9 +21,15 @@ export interface FieldError {
   message: string;
 }
 
+/** A problem lists at most this many field errors: enough to fix a request, cheap to send. */
+export const MAX_FIELD_ERRORS = 20;
+
 export class ValidationFailedError extends AppError {
-  constructor(readonly errors: FieldError[]) {
+  readonly errors: FieldError[];
+
+  constructor(errors: FieldError[]) {
     super(HttpStatus.BAD_REQUEST, 'validation_failed', 'The request is invalid.');
+    this.errors = errors.slice(0, MAX_FIELD_ERRORS);
   }
 }
 
@@ -62,7 +68,12 @@ export class TooManyRequestsError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(detail = 'The service is temporarily unavailable; try again later.') {
-    super(HttpStatus.SERVICE_UNAVAILABLE, 'service_unavailable', detail, { 'Retry-After': '5' });
+  constructor(
+    detail = 'The service is temporarily unavailable; try again later.',
+    retryAfterSeconds = 5,
+  ) {
+    super(HttpStatus.SERVICE_UNAVAILABLE, 'service_unavailable', detail, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
   }
 }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 
 /** Where a request came from, as recorded on sessions and audit events. */
 export interface ClientInfo {
-  /** The client address; X-Forwarded-For is believed only as TRUST_PROXY allows. */
+  /** The client address (`request.clientAddress`); X-Forwarded-For counts only as TRUST_PROXY says. */
   ip: string | null;
   userAgent: string | null;
 }
@@ -12,7 +12,7 @@ const MAX_USER_AGENT_LENGTH = 512;
 
 export function clientInfoOf(request: FastifyRequest): ClientInfo {
   return {
-    ip: request.ip || null,
+    ip: request.clientAddress,
     userAgent: request.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
   };
 }

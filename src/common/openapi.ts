@@ -88,11 +88,11 @@ export const RATE_LIMIT_PROBLEMS: AppError[] = [new TooManyRequestsError(60)];
 /** What every route that uses the database can answer: its rate limit, and a database outage. */
 export const SERVICE_PROBLEMS: AppError[] = [...RATE_LIMIT_PROBLEMS, new ServiceUnavailableError()];
 
-/** The refresh cookie, as the token responses of the cookie transport set it. */
-export const SET_REFRESH_COOKIE = {
+/** The refresh and device cookies, as the sign-in responses of the cookie transport set them. */
+export const SET_AUTH_COOKIES = {
   'Set-Cookie': {
     description:
-      'With `transport: "cookie"` (the default) only: `refresh_token=…; Max-Age=…; Path=/auth; HttpOnly; Secure; SameSite=Strict`.',
+      'With `transport: "cookie"` (the default) only: `refresh_token=…; Max-Age=…; Path=/auth; HttpOnly; Secure; SameSite=Strict`, and the device token, `device=…; Max-Age=31536000; Path=/auth; HttpOnly; Secure; SameSite=Strict`.',
     schema: { type: 'string' },
   },
 };

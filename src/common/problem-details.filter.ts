@@ -1,25 +1,41 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 
 import { toProblemResponse } from 'src/common/problem-details';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+interface QueryError {
+  name?: string;
+  message?: string;
+  stack?: string;
+  code?: string;
+  query?: unknown;
+  driverError?: QueryError;
+}
+
+/** Errors of a failed statement: TypeORM's (`parameters`), or the driver's own (PGlite: `params`). */
+function isQueryError(error: unknown): error is QueryError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    ['parameters', 'params', 'driverError'].some((field) => field in error)
+  );
+}
 
 /**
  * What may be logged of an unexpected error. The parameters of a failed query never are: they can
  * hold password hashes and token digests.
  */
 export function loggableError(error: unknown): unknown {
-  if (!(error instanceof QueryFailedError)) {
+  if (!isQueryError(error)) {
     return error;
   }
-  const { code } = error.driverError as { code?: string };
   return Object.assign(new Error(error.message), {
-    name: 'QueryFailedError',
+    name: error.name,
     stack: error.stack,
-    query: error.query,
-    code,
+    query: typeof error.query === 'string' ? error.query : undefined,
+    code: error.driverError?.code ?? error.code,
   });
 }
 

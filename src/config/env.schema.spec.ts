@@ -48,7 +48,13 @@ describe(parseEnv.name, () => {
         clockSkew: 30,
         signingKeys: [],
       },
-      rateLimits: { login: { limit: 10, windowSeconds: 60 } },
+      rateLimits: {
+        RATE_LIMIT_LOGIN: { limit: 10, windowSeconds: 60 },
+        RATE_LIMIT_LOGIN_IP: { limit: 100, windowSeconds: 300 },
+        RATE_LIMIT_REGISTER_IP: { limit: 30, windowSeconds: 3600 },
+        RATE_LIMIT_PASSWORD_CHECK: { limit: 10, windowSeconds: 900 },
+      },
+      retention: { sessions: 30 * 86_400, auditEvents: 180 * 86_400 },
     });
     expect(config.database.url).toBeUndefined();
   });
@@ -72,7 +78,7 @@ describe(parseEnv.name, () => {
     expect(config.cookieSecure).toBe(false);
     expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(config.trustProxy).toBe(2);
-    expect(config.rateLimits.refresh).toEqual({ limit: 30, windowSeconds: 300 });
+    expect(config.rateLimits.RATE_LIMIT_REFRESH).toEqual({ limit: 30, windowSeconds: 300 });
   });
 
   it('should treat an empty variable as unset', () => {
@@ -148,6 +154,40 @@ describe(parseEnv.name, () => {
     ]);
     expect(problemsOf({ JWT_SIGNING_KEYS: 'not a key' })).toEqual([
       expect.stringMatching(/^JWT_SIGNING_KEYS: /),
+    ]);
+  });
+
+  it('should name the variable a key it cannot sign with came from, files included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-keys-'));
+    const weakRsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    const ed25519 = generateKeyPairSync('ed25519')
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    writeFileSync(join(dir, 'weak.pem'), weakRsa);
+
+    expect(problemsOf({ JWT_SIGNING_KEY_FILES: join(dir, 'weak.pem') })).toEqual([
+      expect.stringMatching(
+        /^JWT_SIGNING_KEY_FILES: .*weak\.pem: an RSA key of 1024 bits is too short/,
+      ),
+    ]);
+    expect(problemsOf({ JWT_SIGNING_KEYS: ed25519 })).toEqual([
+      expect.stringMatching(/^JWT_SIGNING_KEYS: unsupported key \(ed25519\)/),
+    ]);
+  });
+
+  it('should refuse TRUST_PROXY=true in production only, and proxy addresses that are not', () => {
+    expect(parseEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(problemsOf({ ...PRODUCTION_SECRETS, TRUST_PROXY: 'true' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: true lets any client choose its own address/),
+    ]);
+    expect(parseEnv({ ...PRODUCTION_SECRETS, TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.1,proxy.internal' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: .*"proxy\.internal"/),
     ]);
   });
 

@@ -1,160 +1,23 @@
-import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-const DURATION_PATTERN = /^(\d+)\s*([smhd])?$/;
+import type { RateLimit } from 'src/config/parsers';
+import { parseSigningKeys } from 'src/config/signing-keys';
+import { VARIABLES, type VariableName } from 'src/config/variables';
 
-/** `10s`, `15m`, `2h`, `7d` or a plain number of seconds, to whole seconds. */
-export function parseDurationSeconds(value: string): number | undefined {
-  const match = DURATION_PATTERN.exec(value.trim());
-  if (!match) {
-    return undefined;
-  }
-  return Number(match[1]) * DURATION_UNITS[match[2] ?? 's'];
-}
+export { parseDurationSeconds, type RateLimit } from 'src/config/parsers';
 
-const duration = (fallback: string, { min = 1 }: { min?: number } = {}) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const seconds = parseDurationSeconds(value);
-      if (seconds === undefined || seconds < min) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration such as 10s, 15m, 7d or a number of seconds (at least ${min}s), got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return seconds;
-    });
+type Declared = typeof VARIABLES;
 
-export interface RateLimit {
-  limit: number;
-  windowSeconds: number;
-}
+/** A variable's parsed value: undefined only when it has no default and is unset. */
+type Parsed<K extends VariableName> =
+  z.output<Declared[K]['schema']> | (Declared[K] extends { default: string } ? never : undefined);
 
-const rateLimit = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx): RateLimit => {
-      const [count, window] = value.split('/');
-      const limit = Number(count);
-      const windowSeconds = window === undefined ? undefined : parseDurationSeconds(window);
-      if (!Number.isInteger(limit) || limit < 1 || !windowSeconds) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected count/window such as 10/60s, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return { limit, windowSeconds };
-    });
+type RawEnv = { [K in VariableName]: Parsed<K> };
 
-const boolean = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value)));
-
-const commaList = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
-
-const origin = z.string().transform((value, ctx) => {
-  try {
-    const url = new URL(value);
-    if (url.origin !== 'null' && url.origin === value.replace(/\/$/, '')) {
-      return url.origin;
-    }
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({
-    code: 'custom',
-    message: `"${value}" is not an origin such as https://app.example.com`,
-  });
-  return z.NEVER;
-});
-
-/** `false`, `true`, a number of proxy hops, or a comma-separated list of proxy addresses. */
-const trustProxy = z
-  .string()
-  .default('false')
-  .transform((value): boolean | number | string[] => {
-    if (value === 'true' || value === 'false') {
-      return value === 'true';
-    }
-    if (/^\d+$/.test(value)) {
-      return Number(value);
-    }
-    return value.split(',').map((item) => item.trim());
-  });
-
-const PEM_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g;
-
-function parsePrivateKeys(pemText: string): KeyObject[] {
-  const blocks = pemText.replace(/\\n/g, '\n').match(PEM_BLOCK) ?? [];
-  if (blocks.length === 0) {
-    throw new Error('no PEM private key found');
-  }
-  return blocks.map((block) => createPrivateKey(block));
-}
-
-const PLACEHOLDER_SECRETS = /change[-_ ]?me|placeholder|example|^secret$|^(.)\1+$/i;
-const MIN_SECRET_LENGTH = 32;
-
-const rawEnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
-    .optional(),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .optional(),
-  REDIS_KEY_PREFIX: z
-    .string()
-    .regex(/^[\w:.-]{1,64}$/, 'expected up to 64 letters, digits, and : . _ -')
-    .default('warden:'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
-  RUN_MIGRATIONS: boolean(true),
-  JWT_ISSUER: z.string().min(1).default('warden'),
-  JWT_AUDIENCE: z.string().min(1).default('warden-api'),
-  ACCESS_TOKEN_TTL: duration('15m'),
-  REFRESH_TOKEN_TTL: duration('7d'),
-  SESSION_MAX_AGE: duration('30d'),
-  SESSION_RETENTION: duration('30d', { min: 0 }),
-  REFRESH_REUSE_GRACE: duration('10s', { min: 0 }),
-  CLOCK_SKEW: duration('30s', { min: 0 }),
-  REFRESH_TOKEN_SECRET: z.string().optional(),
-  JWT_SIGNING_KEYS: z.string().optional(),
-  JWT_SIGNING_KEY_FILES: commaList,
-  COOKIE_SECURE: boolean(true),
-  CORS_ORIGINS: commaList.pipe(z.array(origin)),
-  TRUST_PROXY: trustProxy,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  RATE_LIMIT_GLOBAL: rateLimit('600/10s'),
-  RATE_LIMIT_LOGIN: rateLimit('10/60s'),
-  RATE_LIMIT_REFRESH: rateLimit('300/60s'),
-  LOGIN_BACKOFF_AFTER: z.coerce.number().int().min(1).max(1000).default(10),
-  LOGIN_BACKOFF_MAX: duration('15m'),
-});
-
-type RawEnv = z.infer<typeof rawEnvSchema>;
+export type RateLimitVariable = Extract<VariableName, `RATE_LIMIT_${string}`>;
 
 export interface AppConfig {
   nodeEnv: RawEnv['NODE_ENV'];
@@ -168,11 +31,13 @@ export interface AppConfig {
     /** Prefixes every key and channel, so that several deployments can share one Redis. */
     keyPrefix: string;
   };
-  /** How long ended sessions are kept (for the admin and the audit trail) before they are deleted. */
-  sessionRetention: number;
+  /** Seconds that ended sessions, and security events, are kept before they are deleted. */
+  retention: { sessions: number; auditEvents: number };
   tokens: {
     issuer: string;
     audience: string;
+    /** `client_id` of the access tokens of Warden's own login API. */
+    clientId: string;
     accessTokenTtl: number;
     refreshTokenTtl: number;
     sessionMaxAge: number;
@@ -186,9 +51,11 @@ export interface AppConfig {
   corsOrigins: string[];
   trustProxy: boolean | number | string[];
   logLevel: RawEnv['LOG_LEVEL'];
-  rateLimits: { global: RateLimit; login: RateLimit; refresh: RateLimit };
-  /** Consecutive failed logins for one email before each further one imposes a doubling wait. */
+  rateLimits: Record<RateLimitVariable, RateLimit>;
+  /** Consecutive failed password checks for an account before each next one must wait. */
   loginBackoff: { after: number; maxSeconds: number };
+  /** argon2 hashes at once, and how many may wait for one. */
+  passwordHashing: { concurrency: number; queue: number };
 }
 
 export class ConfigValidationError extends Error {
@@ -197,22 +64,39 @@ export class ConfigValidationError extends Error {
   }
 }
 
+const SERVER_VARIABLES = (Object.keys(VARIABLES) as VariableName[]).filter(
+  (name) => !('cliOnly' in VARIABLES[name]),
+);
+
+const rawEnvSchema = z.object(
+  Object.fromEntries(
+    SERVER_VARIABLES.map((name) => {
+      const { schema } = VARIABLES[name] as { schema: z.ZodType };
+      return [name, 'default' in VARIABLES[name] ? schema : schema.optional()];
+    }),
+  ),
+);
+
+const PLACEHOLDER_SECRETS = /change[-_ ]?me|placeholder|example|^secret$|^(.)\1+$/i;
+const MIN_SECRET_LENGTH = 32;
+
 function loadSigningKeys(env: RawEnv, problems: string[]): KeyObject[] {
-  if (env.JWT_SIGNING_KEYS && env.JWT_SIGNING_KEY_FILES.length > 0) {
+  const files = env.JWT_SIGNING_KEY_FILES ?? [];
+  if (env.JWT_SIGNING_KEYS && files.length > 0) {
     problems.push('JWT_SIGNING_KEYS, JWT_SIGNING_KEY_FILES: set one of them, not both');
     return [];
   }
   if (env.JWT_SIGNING_KEYS) {
     try {
-      return parsePrivateKeys(env.JWT_SIGNING_KEYS);
+      return parseSigningKeys(env.JWT_SIGNING_KEYS);
     } catch (error) {
       problems.push(`JWT_SIGNING_KEYS: ${(error as Error).message}`);
       return [];
     }
   }
-  return env.JWT_SIGNING_KEY_FILES.flatMap((path) => {
+  return files.flatMap((path) => {
     try {
-      return parsePrivateKeys(readFileSync(path, 'utf8'));
+      return parseSigningKeys(readFileSync(path, 'utf8'));
     } catch (error) {
       problems.push(`JWT_SIGNING_KEY_FILES: ${path}: ${(error as Error).message}`);
       return [];
@@ -222,7 +106,7 @@ function loadSigningKeys(env: RawEnv, problems: string[]): KeyObject[] {
 
 function loadRefreshTokenSecret(env: RawEnv, problems: string[]): KeyObject | undefined {
   const secret = env.REFRESH_TOKEN_SECRET;
-  if (secret === undefined || secret === '') {
+  if (secret === undefined) {
     return undefined;
   }
   if (secret.length < MIN_SECRET_LENGTH) {
@@ -233,19 +117,42 @@ function loadRefreshTokenSecret(env: RawEnv, problems: string[]): KeyObject | un
   return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
+/** Rules that span variables, or that hold in production only. */
+function crossCheck(env: RawEnv, problems: string[]): void {
+  if (env.SESSION_MAX_AGE < env.REFRESH_TOKEN_TTL) {
+    problems.push('SESSION_MAX_AGE: must not be shorter than REFRESH_TOKEN_TTL');
+  }
+  if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
+    problems.push(
+      'TRUST_PROXY: true lets any client choose its own address (and rate-limit key) in production; set the number of proxies in front of Warden, or their addresses',
+    );
+  }
+}
+
+/** The variables that are set: an empty one (`FOO=` in a .env file) means "not set". */
+function presentVariables(source: Record<string, string | undefined>): Record<string, string> {
+  const present: Record<string, string> = {};
+  for (const name of SERVER_VARIABLES) {
+    const value = source[name];
+    const fallback = (VARIABLES[name] as { default?: string }).default;
+    if (value !== undefined && value !== '') {
+      present[name] = value;
+    } else if (fallback !== undefined) {
+      present[name] = fallback;
+    }
+  }
+  return present;
+}
+
 /** Validates the environment once, at boot, and names every variable that is wrong. */
 export function parseEnv(source: Record<string, string | undefined>): AppConfig {
-  // An empty variable (`FOO=` in a .env file) means "not set".
-  const present = Object.fromEntries(
-    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = rawEnvSchema.safeParse(present);
+  const parsed = rawEnvSchema.safeParse(presentVariables(source));
   if (!parsed.success) {
     throw new ConfigValidationError(
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  const env = parsed.data;
+  const env = parsed.data as RawEnv;
   const problems: string[] = [];
   const signingKeys = loadSigningKeys(env, problems);
   const refreshTokenSecret = loadRefreshTokenSecret(env, problems);
@@ -259,12 +166,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       );
     }
   }
-  if (env.LOGIN_BACKOFF_MAX > 86_400) {
-    problems.push('LOGIN_BACKOFF_MAX: must be at most 1d');
-  }
-  if (env.SESSION_MAX_AGE < env.REFRESH_TOKEN_TTL) {
-    problems.push('SESSION_MAX_AGE: must not be shorter than REFRESH_TOKEN_TTL');
-  }
+  crossCheck(env, problems);
   if (problems.length > 0) {
     throw new ConfigValidationError(problems);
   }
@@ -279,10 +181,11 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       runMigrations: env.RUN_MIGRATIONS,
     },
     redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
-    sessionRetention: env.SESSION_RETENTION,
+    retention: { sessions: env.SESSION_RETENTION, auditEvents: env.AUDIT_RETENTION },
     tokens: {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+      clientId: env.DEFAULT_CLIENT_ID,
       accessTokenTtl: env.ACCESS_TOKEN_TTL,
       refreshTokenTtl: env.REFRESH_TOKEN_TTL,
       sessionMaxAge: env.SESSION_MAX_AGE,
@@ -296,11 +199,18 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     rateLimits: {
-      global: env.RATE_LIMIT_GLOBAL,
-      login: env.RATE_LIMIT_LOGIN,
-      refresh: env.RATE_LIMIT_REFRESH,
+      RATE_LIMIT_GLOBAL: env.RATE_LIMIT_GLOBAL,
+      RATE_LIMIT_LOGIN: env.RATE_LIMIT_LOGIN,
+      RATE_LIMIT_LOGIN_IP: env.RATE_LIMIT_LOGIN_IP,
+      RATE_LIMIT_REGISTER_IP: env.RATE_LIMIT_REGISTER_IP,
+      RATE_LIMIT_REFRESH: env.RATE_LIMIT_REFRESH,
+      RATE_LIMIT_PASSWORD_CHECK: env.RATE_LIMIT_PASSWORD_CHECK,
     },
     loginBackoff: { after: env.LOGIN_BACKOFF_AFTER, maxSeconds: env.LOGIN_BACKOFF_MAX },
+    passwordHashing: {
+      concurrency: env.PASSWORD_HASH_CONCURRENCY,
+      queue: env.PASSWORD_HASH_QUEUE,
+    },
   };
 }
 

@@ -4,9 +4,12 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 import type { PgQueryResult, PgStatement } from 'src/database/pglite-driver';
 
-/** A statement prepared once per connection, under its name. */
-export interface PreparedStatement {
-  name: string;
+/**
+ * A SQL statement. One with a `name` is prepared once per connection and then only executed:
+ * name the statements on the hot paths (every authenticated request, refresh, login).
+ */
+export interface Statement {
+  name?: string;
   text: string;
 }
 
@@ -15,17 +18,27 @@ interface Pool {
 }
 
 /**
- * Typed SQL straight on the connection pool under TypeORM, for the statements on the hot paths
- * (every authenticated read, every refresh): no query builder, no entity hydration, and each
- * statement parsed and planned once per connection. Everything else goes through repositories.
+ * SQL straight on the connection pool under TypeORM, with typed results: rows as the statement
+ * returns them, or the number of rows it changed. Repositories use it for the statements on the hot
+ * paths and for those TypeORM's API cannot express (conditional upserts, `UPDATE … RETURNING`,
+ * set-based deletes); see ARCHITECTURE.md, "Data access".
  */
 @Injectable()
 export class Sql {
   constructor(private readonly dataSource: DataSource) {}
 
-  async rows<Row>({ name, text }: PreparedStatement, values: unknown[]): Promise<Row[]> {
-    const { rows } = await this.pool().query({ name, text, values });
+  async rows<Row>(statement: Statement, values: unknown[] = []): Promise<Row[]> {
+    const { rows } = await this.run(statement, values);
     return rows as Row[];
+  }
+
+  /** The number of rows an INSERT, UPDATE or DELETE changed. */
+  async rowCount(statement: Statement, values: unknown[] = []): Promise<number> {
+    return (await this.run(statement, values)).rowCount ?? 0;
+  }
+
+  private run({ name, text }: Statement, values: unknown[]): Promise<PgQueryResult> {
+    return this.pool().query({ name, text, values });
   }
 
   private pool(): Pool {

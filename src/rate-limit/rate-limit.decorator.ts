@@ -1,12 +1,12 @@
 import { SetMetadata } from '@nestjs/common';
 
-export type RateLimitScope = 'login' | 'refresh';
+import type { RouteScope } from 'src/rate-limit/rate-limit-scopes';
 
-export const RATE_LIMIT_SCOPE = 'warden:rateLimitScope';
+export const RATE_LIMIT_SCOPES_METADATA = 'warden:rateLimitScopes';
 
 /**
- * Adds a stricter limit on top of the global per-IP one: `login` counts per IP and email
- * (RATE_LIMIT_LOGIN), `refresh` per IP (RATE_LIMIT_REFRESH).
+ * Adds limits from `RATE_LIMIT_SCOPES` on top of the global per-IP one, e.g.
+ * `@RateLimit('login', 'loginIp')`: per IP and email, and per IP whatever the email.
  */
-export const RateLimit = (scope: RateLimitScope): MethodDecorator =>
-  SetMetadata(RATE_LIMIT_SCOPE, scope);
+export const RateLimit = (...scopes: RouteScope[]): MethodDecorator =>
+  SetMetadata(RATE_LIMIT_SCOPES_METADATA, scopes);

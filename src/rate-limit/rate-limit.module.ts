@@ -6,17 +6,27 @@ import { normalizeIp, ThrottlerModule, type ThrottlerOptions } from '@nestjs/thr
 import type { FastifyRequest } from 'fastify';
 
 import { APP_CONFIG } from 'src/config/config.module';
-import type { AppConfig, RateLimit } from 'src/config/env.schema';
+import type { AppConfig } from 'src/config/env.schema';
 import { FailoverThrottlerStorage } from 'src/rate-limit/failover-throttler-storage';
 import { FixedWindowThrottlerStorage } from 'src/rate-limit/fixed-window-storage';
-import { RATE_LIMIT_SCOPE, type RateLimitScope } from 'src/rate-limit/rate-limit.decorator';
+import { RATE_LIMIT_SCOPES_METADATA } from 'src/rate-limit/rate-limit.decorator';
+import {
+  RATE_LIMIT_SCOPES,
+  type RateLimitKey,
+  type RateLimitScopeName,
+  type RouteScope,
+  type ServiceScope,
+} from 'src/rate-limit/rate-limit-scopes';
+import { RateLimiter } from 'src/rate-limit/rate-limiter';
 import { RedisConnection } from 'src/redis/redis-connection';
-import { normalizeEmail } from 'src/users/email';
+import { canonicalEmail } from 'src/users/email';
 
 const reflector = new Reflector();
 
-function scopeOf(context: ExecutionContext): RateLimitScope | undefined {
-  return reflector.get<RateLimitScope | undefined>(RATE_LIMIT_SCOPE, context.getHandler());
+function routeScopes(context: ExecutionContext): RouteScope[] {
+  return (
+    reflector.get<RouteScope[] | undefined>(RATE_LIMIT_SCOPES_METADATA, context.getHandler()) ?? []
+  );
 }
 
 /**
@@ -27,39 +37,60 @@ function counterKey(_context: ExecutionContext, tracker: string, throttlerName: 
   return createHash('sha256').update(`${throttlerName}|${tracker}`).digest('base64url');
 }
 
-function limit(name: string, { limit, windowSeconds }: RateLimit): ThrottlerOptions {
-  return { name, limit, ttl: windowSeconds * 1000 };
+/** The client address, IPv6 by /64 (one host usually holds the whole prefix). */
+function clientOf(request: FastifyRequest): string {
+  return normalizeIp(request.clientAddress ?? 'unknown');
 }
 
-/** Login attempts count per client and account, so one noisy client cannot lock out others. */
-function ipAndEmail(request: FastifyRequest): string {
+/** The email of a login or registration body, so that one noisy client cannot lock out others. */
+function emailOf(request: FastifyRequest): string {
   const email = (request.body as { email?: unknown } | undefined)?.email;
-  return `${normalizeIp(request.ip)}|${typeof email === 'string' ? normalizeEmail(email) : ''}`;
+  return typeof email === 'string' ? canonicalEmail(email) : '';
 }
 
+const TRACKERS: Record<Exclude<RateLimitKey, 'user'>, (request: FastifyRequest) => string> = {
+  ip: clientOf,
+  'ip+email': (request) => `${clientOf(request)}|${emailOf(request)}`,
+};
+
+/** The scopes counted per request, by the guard. */
+type RequestScope = Exclude<RateLimitScopeName, ServiceScope>;
+
+function throttler(name: RequestScope, config: AppConfig): ThrottlerOptions {
+  const scope = RATE_LIMIT_SCOPES[name];
+  const { limit, windowSeconds } = config.rateLimits[scope.variable];
+  const tracker = TRACKERS[scope.per];
+  return {
+    name,
+    limit,
+    ttl: windowSeconds * 1000,
+    getTracker: (request) => tracker(request as FastifyRequest),
+    skipIf:
+      scope.applies === 'routes'
+        ? (context) => !routeScopes(context).includes(name as RouteScope)
+        : undefined,
+  };
+}
+
+/**
+ * The limits of `RATE_LIMIT_SCOPES`: those counted per request as throttlers of the global guard
+ * (`RateLimitGuard`), the others through `RateLimiter`, all in one storage (Redis when configured).
+ */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, RedisConnection],
-      useFactory: ({ rateLimits }: AppConfig, redis: RedisConnection | null) => ({
+      useFactory: (config: AppConfig, redis: RedisConnection | null) => ({
         storage: redis ? new FailoverThrottlerStorage(redis) : new FixedWindowThrottlerStorage(),
         setHeaders: false,
         generateKey: counterKey,
-        throttlers: [
-          limit('global', rateLimits.global),
-          {
-            ...limit('login', rateLimits.login),
-            skipIf: (context) => scopeOf(context) !== 'login',
-            getTracker: (request) => ipAndEmail(request as FastifyRequest),
-          },
-          {
-            ...limit('refresh', rateLimits.refresh),
-            skipIf: (context) => scopeOf(context) !== 'refresh',
-          },
-        ],
+        throttlers: (Object.keys(RATE_LIMIT_SCOPES) as RateLimitScopeName[])
+          .filter((name): name is RequestScope => RATE_LIMIT_SCOPES[name].applies !== 'service')
+          .map((name) => throttler(name, config)),
       }),
     }),
   ],
-  exports: [ThrottlerModule],
+  providers: [RateLimiter],
+  exports: [ThrottlerModule, RateLimiter],
 })
 export class RateLimitModule {}

@@ -22,7 +22,7 @@ export class SessionRetentionJob {
     private readonly clock: Clock,
     @InjectConfig() config: AppConfig,
   ) {
-    this.retentionMs = config.sessionRetention * 1000;
+    this.retentionMs = config.retention.sessions * 1000;
   }
 
   @Cron(CronExpression.EVERY_HOUR, { name: 'session-retention' })

@@ -1,5 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+import type { AssuranceLevel, AuthenticationMethod } from 'src/common/current-user.decorator';
+
 export type RevokeReason =
   'logout' | 'logout_all' | 'reuse_detected' | 'password_changed' | 'session_deleted' | 'admin';
 
@@ -46,4 +48,16 @@ export class SessionEntity {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip!: string | null;
+
+  /** The assurance of the proof that opened the session, or of a later step-up. */
+  @Column({ type: 'varchar', length: 16 })
+  acr!: AssuranceLevel;
+
+  /** How the user proved who they are (RFC 8176). */
+  @Column({ type: 'text', array: true })
+  amr!: AuthenticationMethod[];
+
+  /** When the user last proved who they are in this session; a refresh does not move it. */
+  @Column({ name: 'auth_time', type: 'timestamptz' })
+  authTime!: Date;
 }

@@ -8,7 +8,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
-import { AuditService } from 'src/audit/audit.service';
 import { NotFoundError } from 'src/common/app-error';
 import { Client, type ClientInfo } from 'src/common/client-info.decorator';
 import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.decorator';
@@ -25,10 +24,7 @@ import { SessionsService } from 'src/sessions/sessions.service';
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
 @Controller('sessions')
 export class SessionsController {
-  constructor(
-    private readonly sessions: SessionsService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Get()
   @ApiOperation({ summary: "The signed-in user's active sessions, newest first" })
@@ -62,9 +58,8 @@ export class SessionsController {
     @Param('id') sessionId: string,
     @Client() client: ClientInfo,
   ): Promise<void> {
-    if (!(await this.sessions.revokeOwn(user.userId, sessionId, 'session_deleted'))) {
+    if (!(await this.sessions.revokeOwn(user.userId, sessionId, client))) {
       throw new NotFoundError('You have no active session with this id.');
     }
-    await this.audit.record('session_revoked', { userId: user.userId, sessionId, ...client });
   }
 }

@@ -2,8 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 
-import { Sql, type PreparedStatement } from 'src/database/sql';
+import type { AssuranceLevel, AuthenticationMethod } from 'src/common/current-user.decorator';
+import { Sql, type Statement } from 'src/database/sql';
 import { SessionEntity, type RevokeReason } from 'src/sessions/session.entity';
+
+export type NewSession = Omit<
+  SessionEntity,
+  'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'
+>;
 
 export interface RotationRequest {
   sessionId: string;
@@ -17,12 +23,16 @@ export interface RotationRequest {
   graceCutoff: Date;
 }
 
-export interface RotationRow {
-  rotated_at: Date;
-  idle_expires_at: Date;
-  revoked_at: Date | null;
-  /** The user's roles, for the access token that goes with the new refresh token. */
+/** The session as a rotation left it, with what the next access token says about its user. */
+export interface RotatedSession {
+  rotatedAt: Date;
+  idleExpiresAt: Date;
+  revokedAt: Date | null;
+  acr: AssuranceLevel;
+  amr: AuthenticationMethod[];
+  authTime: Date;
   roles: string[];
+  emailVerified: boolean;
 }
 
 export interface SessionState {
@@ -33,32 +43,33 @@ export interface SessionState {
 }
 
 /**
+ * A session is inserted only while the user's password is still at the version that was verified.
+ * The share lock on the user's row orders it with a password change: either the change waits for
+ * this insert, and then revokes the new session with the others, or this insert waits for the
+ * change, and then sees the new version and inserts nothing.
+ */
+const INSERT: Statement = {
+  name: 'sessions_insert',
+  text: `INSERT INTO sessions
+           (id, user_id, refresh_jti_hash, created_at, last_used_at, idle_expires_at, expires_at,
+            user_agent, ip, acr, amr, auth_time)
+         SELECT $1, u.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+         FROM users u WHERE u.id = $2 AND u.password_version = $13
+         FOR SHARE
+         RETURNING id`,
+};
+
+/**
  * One statement decides and applies the outcome under the row lock, so concurrent refreshes of a
  * token serialise on the row and each sees the state the previous one left:
  * - the current token rotates to the successor (`refresh_jti_hash = successor`);
  * - the immediate predecessor inside the grace window changes nothing but `last_used_at`;
  * - any other token of the session revokes it (`revoked_at` is set).
  * A session that is revoked or expired is left alone and matches no row.
- * It also returns the user's roles, which the new access token needs, so that a refresh is one
- * round trip (the users table is only read; the session row is the only one locked).
+ * It also returns what the new access token says of the user (roles, verified email), so that a
+ * refresh is one round trip; the users row is only read, the session row is the only one locked.
  */
-/**
- * A session is inserted only while the user's password is still at the version that was verified.
- * The share lock on the user's row orders it with a password change: either the change waits for
- * this insert, and then revokes the new session with the others, or this insert waits for the
- * change, and then sees the new version and inserts nothing.
- */
-const INSERT: PreparedStatement = {
-  name: 'sessions_insert',
-  text: `INSERT INTO sessions
-           (id, user_id, refresh_jti_hash, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
-         SELECT $1, u.id, $3, $4, $5, $6, $7, $8, $9
-         FROM users u WHERE u.id = $2 AND u.password_version = $10
-         FOR SHARE
-         RETURNING id`,
-};
-
-const ROTATE: PreparedStatement = {
+const ROTATE: Statement = {
   name: 'sessions_rotate',
   text: `
   UPDATE sessions s SET
@@ -76,7 +87,40 @@ const ROTATE: PreparedStatement = {
   FROM users u
   WHERE s.id = $1 AND s.user_id = $2 AND u.id = s.user_id AND s.revoked_at IS NULL
     AND s.idle_expires_at > $5 AND s.expires_at > $5
-  RETURNING s.rotated_at, s.idle_expires_at, s.revoked_at, u.roles`,
+  RETURNING s.rotated_at, s.idle_expires_at, s.revoked_at, s.acr, s.amr, s.auth_time, u.roles,
+    u.email_verified_at IS NOT NULL AS email_verified`,
+};
+
+const FIND_STATE: Statement = {
+  text: `SELECT user_id, revoked_at, idle_expires_at, expires_at FROM sessions WHERE id = $1`,
+};
+
+const REVOKE: Statement = {
+  text: `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
+         WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+};
+
+const REVOKE_ACTIVE_OF_USER: Statement = {
+  text: `UPDATE sessions SET revoked_at = $3, revoke_reason = $4
+         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+           AND idle_expires_at > $3 AND expires_at > $3
+         RETURNING id`,
+};
+
+const REVOKE_ALL_OF_USER: Statement = {
+  text: `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)
+         RETURNING id`,
+};
+
+const FIND_REVOKED_SINCE: Statement = {
+  text: `SELECT session_id AS id, revoked_at FROM session_revocations WHERE recorded_at > $1`,
+};
+
+/** idle_expires_at never passes expires_at, so it alone tells an expired session. */
+const DELETE_ENDED_BEFORE: Statement = {
+  text: `DELETE FROM sessions WHERE id IN (
+           SELECT id FROM sessions WHERE revoked_at < $1 OR idle_expires_at < $1 LIMIT $2)`,
 };
 
 @Injectable()
@@ -87,14 +131,11 @@ export class SessionsRepository {
   ) {}
 
   /**
-   * On the path of every login: one prepared statement. Returns false, inserting nothing, if the
-   * user's password is no longer at `passwordVersion`.
+   * On the path of every login. Returns false, inserting nothing, if the user's password is no
+   * longer at `passwordVersion`.
    */
-  async insert(
-    session: Omit<SessionEntity, 'previousJtiHash' | 'rotatedAt' | 'revokedAt' | 'revokeReason'>,
-    passwordVersion: number,
-  ): Promise<boolean> {
-    const inserted = await this.sql.rows(INSERT, [
+  async insert(session: NewSession, passwordVersion: number): Promise<boolean> {
+    const inserted = await this.sql.rowCount(INSERT, [
       session.id,
       session.userId,
       session.refreshJtiHash,
@@ -104,14 +145,26 @@ export class SessionsRepository {
       session.expiresAt,
       session.userAgent,
       session.ip,
+      session.acr,
+      session.amr,
+      session.authTime,
       passwordVersion,
     ]);
-    return inserted.length === 1;
+    return inserted === 1;
   }
 
   /** Returns the row as the statement left it, or undefined when the session is not usable. */
-  async rotate(request: RotationRequest): Promise<RotationRow | undefined> {
-    const [row] = await this.sql.rows<RotationRow>(ROTATE, [
+  async rotate(request: RotationRequest): Promise<RotatedSession | undefined> {
+    const [row] = await this.sql.rows<{
+      rotated_at: Date;
+      idle_expires_at: Date;
+      revoked_at: Date | null;
+      acr: AssuranceLevel;
+      amr: AuthenticationMethod[];
+      auth_time: Date;
+      roles: string[];
+      email_verified: boolean;
+    }>(ROTATE, [
       request.sessionId,
       request.userId,
       request.presentedHash,
@@ -120,25 +173,40 @@ export class SessionsRepository {
       request.idleExpiresAt,
       request.graceCutoff,
     ]);
-    return row;
+    return (
+      row && {
+        rotatedAt: row.rotated_at,
+        idleExpiresAt: row.idle_expires_at,
+        revokedAt: row.revoked_at,
+        acr: row.acr,
+        amr: row.amr,
+        authTime: row.auth_time,
+        roles: row.roles,
+        emailVerified: row.email_verified,
+      }
+    );
   }
 
   async findState(id: string): Promise<SessionState | undefined> {
-    const session = await this.orm.findOne({
-      where: { id },
-      select: { userId: true, revokedAt: true, idleExpiresAt: true, expiresAt: true },
-    });
-    return session ?? undefined;
+    const [row] = await this.sql.rows<{
+      user_id: string;
+      revoked_at: Date | null;
+      idle_expires_at: Date;
+      expires_at: Date;
+    }>(FIND_STATE, [id]);
+    return (
+      row && {
+        userId: row.user_id,
+        revokedAt: row.revoked_at,
+        idleExpiresAt: row.idle_expires_at,
+        expiresAt: row.expires_at,
+      }
+    );
   }
 
   /** Returns whether this call ended the session (false if it had already ended). */
   async revoke(id: string, reason: RevokeReason, now: Date): Promise<boolean> {
-    const [rows] = await this.orm.query<[unknown[], number]>(
-      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
-       WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
-      [id, now, reason],
-    );
-    return rows.length === 1;
+    return (await this.sql.rowCount(REVOKE, [id, now, reason])) === 1;
   }
 
   /** Revokes the session if it is an active one of this user. */
@@ -148,33 +216,26 @@ export class SessionsRepository {
     reason: RevokeReason,
     now: Date,
   ): Promise<boolean> {
-    const [rows] = await this.orm.query<[unknown[], number]>(
-      `UPDATE sessions SET revoked_at = $3, revoke_reason = $4
-       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
-         AND idle_expires_at > $3 AND expires_at > $3
-       RETURNING id`,
-      [id, userId, now, reason],
-    );
-    return rows.length === 1;
+    return (await this.sql.rowCount(REVOKE_ACTIVE_OF_USER, [id, userId, now, reason])) === 1;
   }
 
   /** Revokes every open session of the user, but `exceptId`, and returns their ids. */
-  async revokeAllForUser(
+  async revokeAllOfUser(
     userId: string,
     reason: RevokeReason,
     now: Date,
     exceptId: string | null = null,
   ): Promise<string[]> {
-    const [rows] = await this.orm.query<[{ id: string }[], number]>(
-      `UPDATE sessions SET revoked_at = $2, revoke_reason = $3
-       WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)
-       RETURNING id`,
-      [userId, now, reason, exceptId],
-    );
+    const rows = await this.sql.rows<{ id: string }>(REVOKE_ALL_OF_USER, [
+      userId,
+      now,
+      reason,
+      exceptId,
+    ]);
     return rows.map((row) => row.id);
   }
 
-  findActiveByUser(userId: string, now: Date): Promise<SessionEntity[]> {
+  findActiveOfUser(userId: string, now: Date): Promise<SessionEntity[]> {
     return this.orm
       .createQueryBuilder('session')
       .where('session.userId = :userId', { userId })
@@ -185,24 +246,14 @@ export class SessionsRepository {
       .getMany();
   }
 
+  /** Sessions that ended before they expired, as recorded since `since` (see the migration). */
   async findRevokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
-    const rows = await this.orm.query<{ id: string; revoked_at: Date }[]>(
-      `SELECT id, revoked_at FROM sessions WHERE revoked_at > $1`,
-      [since],
-    );
+    const rows = await this.sql.rows<{ id: string; revoked_at: Date }>(FIND_REVOKED_SINCE, [since]);
     return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at }));
   }
 
   /** Deletes up to `limit` sessions that ended (revoked or expired) before `cutoff`. */
-  async deleteEndedBefore(cutoff: Date, limit: number): Promise<number> {
-    const [, deleted] = await this.orm.query<[unknown[], number]>(
-      `DELETE FROM sessions WHERE id IN (
-         SELECT id FROM sessions
-         -- idle_expires_at never passes expires_at, so it alone tells an expired session.
-         WHERE revoked_at < $1 OR idle_expires_at < $1
-         LIMIT $2)`,
-      [cutoff, limit],
-    );
-    return deleted;
+  deleteEndedBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.sql.rowCount(DELETE_ENDED_BEFORE, [cutoff, limit]);
   }
 }

@@ -3,13 +3,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 
+import { AuditService } from 'src/audit/audit.service';
+import type { AuthEventType } from 'src/audit/auth-event.entity';
 import type { ClientInfo } from 'src/common/client-info.decorator';
 import { Clock } from 'src/common/clock';
+import type { AssuranceLevel, AuthenticationMethod } from 'src/common/current-user.decorator';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
 import { RevocationCache } from 'src/sessions/revocation-cache';
 import type { RevokeReason, SessionEntity } from 'src/sessions/session.entity';
-import { SessionsRepository } from 'src/sessions/sessions.repository';
+import { SessionsRepository, type RotatedSession } from 'src/sessions/sessions.repository';
 
 /** The validity of the session's current refresh token, as seen at `now`. */
 export interface RefreshWindow {
@@ -18,15 +21,47 @@ export interface RefreshWindow {
   now: Date;
 }
 
+/** What a new session records of how it was opened. */
+export interface SessionOpening {
+  /** The user, and the password version that was current when the user was read. */
+  user: { id: string; passwordVersion: number };
+  /** The jti of the session's first refresh token. */
+  jti: string;
+  client: ClientInfo;
+  acr: AssuranceLevel;
+  amr: AuthenticationMethod[];
+  authTime: Date;
+}
+
 export interface StartedSession extends RefreshWindow {
   id: string;
 }
 
 export type RotationOutcome =
-  | ({ status: 'rotated'; roles: string[] } & RefreshWindow)
+  | ({ status: 'rotated' } & Omit<RotatedSession, 'rotatedAt' | 'idleExpiresAt' | 'revokedAt'> &
+      RefreshWindow)
   | { status: 'reused' | 'revoked' | 'expired' };
 
 export type SessionStatus = 'active' | 'revoked' | 'expired';
+
+/** The reasons whose revocations end more than one session at a time. */
+export type BulkRevokeReason = Extract<RevokeReason, 'logout_all' | 'password_changed' | 'admin'>;
+
+/**
+ * The security event each kind of revocation records: one per ended session, or one for the
+ * request that ended them. A password change records its own `password_changed` instead.
+ */
+const REVOCATION_EVENTS: Record<
+  RevokeReason,
+  { type: AuthEventType; per: 'session' | 'request' } | undefined
+> = {
+  logout: { type: 'logout', per: 'session' },
+  session_deleted: { type: 'session_revoked', per: 'session' },
+  admin: { type: 'session_revoked', per: 'session' },
+  reuse_detected: { type: 'refresh_reuse_detected', per: 'session' },
+  logout_all: { type: 'logout_all', per: 'request' },
+  password_changed: undefined,
+};
 
 function digest(jti: string): Buffer {
   return createHash('sha256').update(jti).digest();
@@ -36,6 +71,11 @@ function earliest(a: Date, b: Date): Date {
   return a < b ? a : b;
 }
 
+/**
+ * Sessions: opened by the session issuer, rotated by refreshes, ended by revocations. Every way a
+ * session ends goes through here, which tells the revocation cache (and so every instance) and
+ * records the security event, so that no caller has to remember either.
+ */
 @Injectable()
 export class SessionsService {
   private readonly tokens: AppConfig['tokens'];
@@ -43,6 +83,7 @@ export class SessionsService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly revocations: RevocationCache,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
     @InjectConfig() config: AppConfig,
   ) {
@@ -50,43 +91,44 @@ export class SessionsService {
   }
 
   /**
-   * Opens a session for the user whose password, at `passwordVersion`, was just verified. Returns
-   * undefined, opening nothing, if the password has been changed since: a password change revokes
-   * the sessions it finds, and must not miss one that a login with the old password was opening.
+   * Opens a session for the user whose password, at `passwordVersion`, was current when the sign-in
+   * read the user. Returns undefined, opening nothing, if the password has been changed since: a
+   * password change revokes the sessions it finds, and must not miss one being opened meanwhile.
    */
-  async start(
-    user: { id: string; passwordVersion: number },
-    jti: string,
-    client: ClientInfo,
-  ): Promise<StartedSession | undefined> {
+  async start(opening: SessionOpening): Promise<StartedSession | undefined> {
     const now = this.clock.now();
     const expiresAt = this.after(now, this.tokens.sessionMaxAge);
     const session = {
       id: randomUUID(),
-      userId: user.id,
-      refreshJtiHash: digest(jti),
+      userId: opening.user.id,
+      refreshJtiHash: digest(opening.jti),
       createdAt: now,
       lastUsedAt: now,
       idleExpiresAt: earliest(this.after(now, this.tokens.refreshTokenTtl), expiresAt),
       expiresAt,
-      userAgent: client.userAgent,
-      ip: client.ip,
+      userAgent: opening.client.userAgent,
+      ip: opening.client.ip,
+      acr: opening.acr,
+      amr: opening.amr,
+      authTime: opening.authTime,
     };
-    if (!(await this.sessions.insert(session, user.passwordVersion))) {
+    if (!(await this.sessions.insert(session, opening.user.passwordVersion))) {
       return undefined;
     }
     return { id: session.id, issuedAt: now, expiresAt: session.idleExpiresAt, now };
   }
 
   /**
-   * Rotation as DESIGN.md section 4 has it. `successorJti` is derived from the presented one, so
-   * a replay inside the grace window is answered with the very same successor.
+   * Rotation: the current token rotates to `successorJti`, its predecessor inside the grace window
+   * gets that same successor, and any older token of the session revokes it (reuse detected).
+   * `successorJti` is derived from the presented one, so a replay inside the grace window is
+   * answered with the very same successor.
    */
   async rotate(
-    sessionId: string,
-    userId: string,
+    { sessionId, userId }: { sessionId: string; userId: string },
     presentedJti: string,
     successorJti: string,
+    client: ClientInfo,
   ): Promise<RotationOutcome> {
     const now = this.clock.now();
     const row = await this.sessions.rotate({
@@ -102,17 +144,12 @@ export class SessionsService {
       const status = await this.status(sessionId, userId);
       return { status: status === 'active' ? 'revoked' : status };
     }
-    if (row.revoked_at) {
-      this.revocations.add([sessionId], row.revoked_at);
+    if (row.revokedAt) {
+      await this.ended(userId, [sessionId], 'reuse_detected', row.revokedAt, { client });
       return { status: 'reused' };
     }
-    return {
-      status: 'rotated',
-      roles: row.roles,
-      issuedAt: row.rotated_at,
-      expiresAt: row.idle_expires_at,
-      now,
-    };
+    const { rotatedAt, idleExpiresAt, revokedAt: _, ...session } = row;
+    return { status: 'rotated', ...session, issuedAt: rotatedAt, expiresAt: idleExpiresAt, now };
   }
 
   async status(sessionId: string, userId: string): Promise<SessionStatus> {
@@ -124,50 +161,78 @@ export class SessionsService {
     return state.idleExpiresAt <= now || state.expiresAt <= now ? 'expired' : 'active';
   }
 
-  /** Returns whether this call ended the session (false if it had already ended). */
-  async revoke(sessionId: string, reason: RevokeReason): Promise<boolean> {
+  /** Logout: ends the session, whichever of its tokens was presented. Idempotent. */
+  async logout(sessionId: string, userId: string, client: ClientInfo): Promise<void> {
     const now = this.clock.now();
-    const revoked = await this.sessions.revoke(sessionId, reason, now);
+    const ended = await this.sessions.revoke(sessionId, 'logout', now);
+    // Told to the cache even when it had ended already: the caller may hold its access token.
     this.revocations.add([sessionId], now);
-    return revoked;
+    if (ended) {
+      await this.record('logout', { userId, sessionId, client });
+    }
   }
 
   /** Ends one active session of the user; false if the user has no such session. */
-  async revokeOwn(userId: string, sessionId: string, reason: RevokeReason): Promise<boolean> {
+  async revokeOwn(userId: string, sessionId: string, client: ClientInfo): Promise<boolean> {
     if (!isUUID(sessionId)) {
       return false;
     }
     const now = this.clock.now();
-    const revoked = await this.sessions.revokeActiveOfUser(sessionId, userId, reason, now);
-    if (revoked) {
-      this.revocations.add([sessionId], now);
+    if (!(await this.sessions.revokeActiveOfUser(sessionId, userId, 'session_deleted', now))) {
+      return false;
     }
-    return revoked;
+    await this.ended(userId, [sessionId], 'session_deleted', now, { client });
+    return true;
   }
 
-  /** Ends every session of the user, or every one but `except`, and returns their ids. */
-  async revokeAllForUser(
+  /**
+   * Ends every session of the user, or every one but `except` (the caller's, for a password
+   * change), and returns their ids. `sessionId` is the session making the request, for the audit.
+   */
+  async revokeAllOfUser(
     userId: string,
-    reason: RevokeReason,
-    { except }: { except?: string } = {},
+    reason: BulkRevokeReason,
+    { client, except, sessionId }: { client: ClientInfo; except?: string; sessionId?: string },
   ): Promise<string[]> {
     const now = this.clock.now();
-    const revoked = await this.sessions.revokeAllForUser(userId, reason, now, except ?? null);
-    this.revocations.add(revoked, now);
+    const revoked = await this.sessions.revokeAllOfUser(userId, reason, now, except ?? null);
+    await this.ended(userId, revoked, reason, now, { client, sessionId });
     return revoked;
   }
 
   /** The sessions that can still be refreshed, newest first. */
   listActive(userId: string): Promise<SessionEntity[]> {
-    return this.sessions.findActiveByUser(userId, this.clock.now());
+    return this.sessions.findActiveOfUser(userId, this.clock.now());
   }
 
-  /**
-   * On the path of every authenticated request: answered from memory, and from the database only
-   * while revocations from other instances may be missed (Redis unreachable).
-   */
+  /** On the path of every authenticated request: answered from memory. */
   isRevoked(sessionId: string): Promise<boolean> {
     return this.revocations.isRevoked(sessionId);
+  }
+
+  private async ended(
+    userId: string,
+    sessionIds: string[],
+    reason: RevokeReason,
+    at: Date,
+    { client, sessionId }: { client: ClientInfo; sessionId?: string },
+  ): Promise<void> {
+    this.revocations.add(sessionIds, at);
+    const event = REVOCATION_EVENTS[reason];
+    if (event?.per === 'request') {
+      await this.record(event.type, { userId, sessionId, client });
+    } else if (event) {
+      for (const id of sessionIds) {
+        await this.record(event.type, { userId, sessionId: id, client });
+      }
+    }
+  }
+
+  private record(
+    type: AuthEventType,
+    { userId, sessionId, client }: { userId: string; sessionId?: string; client: ClientInfo },
+  ): Promise<void> {
+    return this.audit.record(type, { userId, sessionId, ...client });
   }
 
   private after(from: Date, seconds: number): Date {

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { normalizeIp } from '@nestjs/throttler';
 import * as argon2 from 'argon2';
+
+import { ServiceUnavailableError } from 'src/common/app-error';
+import { FairQueue, QueueFullError } from 'src/users/fair-queue';
 
 export interface Argon2Parameters {
   memoryCost: number;
@@ -16,32 +20,55 @@ export const ARGON2_PARAMETERS: Argon2Parameters = {
   parallelism: 1,
 };
 
+export interface HashingLimits {
+  /** Hashes that run at once (PASSWORD_HASH_CONCURRENCY). */
+  concurrency: number;
+  /** Hashes that may wait for a slot (PASSWORD_HASH_QUEUE). */
+  queue: number;
+}
+
+/** Who asks for a hash, for fairness: a client address (IPv6 by /64), or a name such as `cli`. */
+export type HashingParty = string | null;
+
+/**
+ * argon2id, bounded: at most `concurrency` hashes run at once and a bounded queue waits, served
+ * fairly between parties; beyond it a caller gets 503 `service_unavailable` with `Retry-After`.
+ * So a flood of logins costs the flooder, not the other users, and never the memory of the host.
+ */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private decoyHash?: Promise<string>;
+  private readonly queue: FairQueue;
 
-  constructor(private readonly parameters: Argon2Parameters = ARGON2_PARAMETERS) {}
+  constructor(
+    limits: HashingLimits,
+    private readonly parameters: Argon2Parameters = ARGON2_PARAMETERS,
+  ) {
+    this.queue = new FairQueue(limits.concurrency, limits.queue);
+  }
 
   onModuleInit(): void {
-    this.decoyHash = this.hash(randomBytes(32).toString('base64url'));
+    this.decoyHash = this.hashNow(randomBytes(32).toString('base64url'));
   }
 
-  hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id, ...this.parameters });
+  /** Hashes waiting for a slot. */
+  get queueDepth(): number {
+    return this.queue.depth;
   }
 
-  async verify(hash: string, password: string): Promise<boolean> {
-    try {
-      return await argon2.verify(hash, password);
-    } catch {
-      return false;
-    }
+  hash(password: string, party: HashingParty): Promise<string> {
+    return this.bounded(party, () => this.hashNow(password));
   }
 
-  /** Spends the work of one verification, for a login whose account does not exist. */
-  async verifyDecoy(password: string): Promise<void> {
-    this.decoyHash ??= this.hash(randomBytes(32).toString('base64url'));
-    await this.verify(await this.decoyHash, password);
+  verify(hash: string, password: string, party: HashingParty): Promise<boolean> {
+    return this.bounded(party, () => this.verifyNow(hash, password));
+  }
+
+  /** Spends the work of one verification, for a password check whose account does not exist. */
+  async verifyDecoy(password: string, party: HashingParty): Promise<void> {
+    this.decoyHash ??= this.hashNow(randomBytes(32).toString('base64url'));
+    const decoy = await this.decoyHash;
+    await this.bounded(party, () => this.verifyNow(decoy, password));
   }
 
   /** True when the hash was made with other parameters than today's. */
@@ -50,6 +77,32 @@ export class PasswordHasher implements OnModuleInit {
       return argon2.needsRehash(hash, { ...this.parameters });
     } catch {
       return true;
+    }
+  }
+
+  private async bounded<T>(party: HashingParty, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.queue.run(party ? normalizeIp(party) : 'unknown', work);
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw new ServiceUnavailableError(
+          'Too many password checks are waiting; try again shortly.',
+          error.retryAfterSeconds,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private hashNow(password: string): Promise<string> {
+    return argon2.hash(password, { type: argon2.argon2id, ...this.parameters });
+  }
+
+  private async verifyNow(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
     }
   }
 }

@@ -8,7 +8,7 @@ export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  /** Trimmed and lower-cased before it is stored; unique. */
+  /** In its canonical spelling (`canonicalEmail`); unique. */
   @Column({ type: 'varchar', length: 254 })
   email!: string;
 
@@ -27,6 +27,10 @@ export class UserEntity {
 
   @Column({ type: 'text', array: true, default: () => `'{user}'` })
   roles!: string[];
+
+  /** When the user proved they receive mail at `email`; null until then. */
+  @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
+  emailVerifiedAt!: Date | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.decorator';
 import { InvalidAccessTokenError } from 'src/common/app-error';
+import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.decorator';
 import {
   ACCESS_TOKEN_SCHEME,
   ApiProblems,
@@ -23,7 +23,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(...UNAUTHENTICATED_PROBLEMS, ...SERVICE_PROBLEMS)
   async me(@CurrentUser() { userId }: AuthenticatedUser): Promise<UserDto> {
-    const user = await this.users.findProfile(userId);
+    const user = await this.users.findAccount(userId);
     if (!user) {
       throw new InvalidAccessTokenError('The account of this access token no longer exists.');
     }

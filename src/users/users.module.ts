@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { APP_CONFIG } from 'src/config/config.module';
+import type { AppConfig } from 'src/config/env.schema';
 import { PasswordHasher } from 'src/users/password-hasher';
 import { UserEntity } from 'src/users/user.entity';
 import { UsersController } from 'src/users/users.controller';
@@ -13,7 +15,11 @@ import { UsersService } from 'src/users/users.service';
   providers: [
     UsersService,
     UsersRepository,
-    { provide: PasswordHasher, useFactory: () => new PasswordHasher() },
+    {
+      provide: PasswordHasher,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new PasswordHasher(config.passwordHashing),
+    },
   ],
   exports: [UsersService],
 })

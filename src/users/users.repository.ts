@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
 
-import { Sql, type PreparedStatement } from 'src/database/sql';
+import { Sql, type Statement } from 'src/database/sql';
 import { UserEntity } from 'src/users/user.entity';
 import { EmailTakenError } from 'src/users/users.errors';
 
@@ -14,19 +14,67 @@ export interface NewUser {
   displayName: string | null;
 }
 
-/** What an account shows of itself: everything but the password hash. */
-export type UserProfile = Pick<UserEntity, 'id' | 'email' | 'displayName' | 'roles' | 'createdAt'>;
+/** An account as the rest of Warden sees it: everything but the password hash. */
+export interface UserAccount {
+  id: string;
+  email: string;
+  displayName: string | null;
+  roles: string[];
+  emailVerified: boolean;
+  /** See `UserEntity.passwordVersion`. */
+  passwordVersion: number;
+  createdAt: Date;
+}
 
-const FIND_PROFILE: PreparedStatement = {
-  name: 'users_find_profile',
-  text: 'SELECT id, email, display_name, roles, created_at FROM users WHERE id = $1',
+interface AccountRow {
+  id: string;
+  email: string;
+  display_name: string | null;
+  roles: string[];
+  email_verified: boolean;
+  password_version: number;
+  created_at: Date;
+}
+
+const ACCOUNT_COLUMNS = `id, email, display_name, roles, email_verified_at IS NOT NULL AS email_verified,
+  password_version, created_at`;
+
+/** On the path of GET /users/me. */
+const FIND_ACCOUNT: Statement = {
+  name: 'users_find_account',
+  text: `SELECT ${ACCOUNT_COLUMNS} FROM users WHERE id = $1`,
 };
 
-const FIND_BY_EMAIL: PreparedStatement = {
-  name: 'users_find_by_email',
-  text: `SELECT id, email, password_hash, password_version, display_name, roles, created_at, updated_at
-         FROM users WHERE email = $1`,
+/**
+ * On the path of every login. `$1` is the canonical spelling, `$2` the legacy one; an account that
+ * kept its legacy spelling (see `legacyEmail`) is found by it, and wins over the canonical one.
+ */
+const FIND_WITH_PASSWORD_BY_EMAIL: Statement = {
+  name: 'users_find_with_password_by_email',
+  text: `SELECT ${ACCOUNT_COLUMNS}, password_hash FROM users
+         WHERE email = $1 OR email = $2 ORDER BY email = $2 DESC LIMIT 1`,
 };
+
+const FIND_WITH_PASSWORD_BY_ID: Statement = {
+  text: `SELECT ${ACCOUNT_COLUMNS}, password_hash FROM users WHERE id = $1`,
+};
+
+const ADD_ROLE: Statement = {
+  text: `UPDATE users SET roles = array_append(roles, $2::text), updated_at = now()
+         WHERE id = $1 AND NOT ($2::text = ANY (roles))`,
+};
+
+function toAccount(row: AccountRow): UserAccount {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    roles: row.roles,
+    emailVerified: row.email_verified,
+    passwordVersion: row.password_version,
+    createdAt: row.created_at,
+  };
+}
 
 @Injectable()
 export class UsersRepository {
@@ -35,60 +83,45 @@ export class UsersRepository {
     private readonly sql: Sql,
   ) {}
 
-  /** On the path of GET /users/me: one prepared statement. */
-  async findProfile(id: string): Promise<UserProfile | undefined> {
-    const [row] = await this.sql.rows<{
-      id: string;
-      email: string;
-      display_name: string | null;
-      roles: string[];
-      created_at: Date;
-    }>(FIND_PROFILE, [id]);
-    return (
-      row && {
-        id: row.id,
-        email: row.email,
-        displayName: row.display_name,
-        roles: row.roles,
-        createdAt: row.created_at,
-      }
+  async findAccount(id: string): Promise<UserAccount | undefined> {
+    const [row] = await this.sql.rows<AccountRow>(FIND_ACCOUNT, [id]);
+    return row && toAccount(row);
+  }
+
+  async findWithPasswordByEmail(
+    canonical: string,
+    legacy: string,
+  ): Promise<{ account: UserAccount; passwordHash: string } | undefined> {
+    const [row] = await this.sql.rows<AccountRow & { password_hash: string }>(
+      FIND_WITH_PASSWORD_BY_EMAIL,
+      [canonical, legacy],
     );
+    return row && { account: toAccount(row), passwordHash: row.password_hash };
   }
 
-  /** On the path of every login: one prepared statement. */
-  async findByEmail(email: string): Promise<UserEntity | null> {
-    const [row] = await this.sql.rows<{
-      id: string;
-      email: string;
-      password_hash: string;
-      password_version: number;
-      display_name: string | null;
-      roles: string[];
-      created_at: Date;
-      updated_at: Date;
-    }>(FIND_BY_EMAIL, [email]);
-    return row
-      ? {
-          id: row.id,
-          email: row.email,
-          passwordHash: row.password_hash,
-          passwordVersion: row.password_version,
-          displayName: row.display_name,
-          roles: row.roles,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-        }
-      : null;
-  }
-
-  findById(id: string): Promise<UserEntity | null> {
-    return this.orm.findOneBy({ id });
+  async findWithPasswordById(
+    id: string,
+  ): Promise<{ account: UserAccount; passwordHash: string } | undefined> {
+    const [row] = await this.sql.rows<AccountRow & { password_hash: string }>(
+      FIND_WITH_PASSWORD_BY_ID,
+      [id],
+    );
+    return row && { account: toAccount(row), passwordHash: row.password_hash };
   }
 
   /** Two registrations racing for one email: the unique index decides, the loser gets 409. */
-  async insert(user: NewUser): Promise<UserEntity> {
+  async insert(user: NewUser): Promise<UserAccount> {
     try {
-      return await this.orm.save(this.orm.create(user));
+      const saved = await this.orm.save(this.orm.create(user));
+      return {
+        id: saved.id,
+        email: saved.email,
+        displayName: saved.displayName,
+        roles: saved.roles,
+        emailVerified: Boolean(saved.emailVerifiedAt),
+        passwordVersion: saved.passwordVersion,
+        createdAt: saved.createdAt,
+      };
     } catch (error) {
       if (
         error instanceof QueryFailedError &&
@@ -101,11 +134,7 @@ export class UsersRepository {
   }
 
   async addRole(id: string, role: string): Promise<void> {
-    await this.orm.query(
-      `UPDATE users SET roles = array_append(roles, $2::text), updated_at = now()
-       WHERE id = $1 AND NOT ($2::text = ANY (roles))`,
-      [id, role],
-    );
+    await this.sql.rowCount(ADD_ROLE, [id, role]);
   }
 
   /**

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
 import { ValidationFailedError } from 'src/common/app-error';
-
-import { normalizeEmail } from 'src/users/email';
-import { PasswordHasher } from 'src/users/password-hasher';
+import { canonicalEmail, legacyEmail } from 'src/users/email';
+import { PasswordHasher, type HashingParty } from 'src/users/password-hasher';
 import { assertPasswordAcceptable } from 'src/users/password-policy';
-import { ADMIN_ROLE, type UserEntity } from 'src/users/user.entity';
-import { UsersRepository, type UserProfile } from 'src/users/users.repository';
+import { ADMIN_ROLE } from 'src/users/user.entity';
+import { UsersRepository, type UserAccount } from 'src/users/users.repository';
 
 export interface Registration {
   email: string;
@@ -14,8 +13,14 @@ export interface Registration {
   displayName?: string;
 }
 
-/** `invalid` carries the account's id when the email exists, for the audit trail only. */
-export type CredentialCheck = { valid: true; user: UserEntity } | { valid: false; userId?: string };
+/**
+ * The account a password check is about, if there is one, with its stored hash. Checking a
+ * password against a candidate without an account costs the same work as against one with it.
+ */
+export interface PasswordCandidate {
+  account?: UserAccount;
+  passwordHash?: string;
+}
 
 @Injectable()
 export class UsersService {
@@ -24,50 +29,64 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
   ) {}
 
-  async register({ email, password, displayName }: Registration): Promise<UserEntity> {
+  async register(
+    { email, password, displayName }: Registration,
+    party: HashingParty,
+  ): Promise<UserAccount> {
     assertPasswordAcceptable(password);
     return this.users.insert({
-      email: normalizeEmail(email),
-      passwordHash: await this.hasher.hash(password),
+      email: canonicalEmail(email),
+      passwordHash: await this.hasher.hash(password, party),
       displayName: displayName ?? null,
     });
   }
 
-  /**
-   * An unknown email costs the same argon2 work as a wrong password, so neither the answer nor
-   * its timing tells whether an account exists.
-   */
-  async verifyCredentials(email: string, password: string): Promise<CredentialCheck> {
-    const user = await this.users.findByEmail(normalizeEmail(email));
-    if (!user) {
-      await this.hasher.verifyDecoy(password);
-      return { valid: false };
-    }
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      return { valid: false, userId: user.id };
-    }
-    if (this.hasher.needsRehash(user.passwordHash)) {
-      await this.users.rehashPassword(
-        user.id,
-        user.passwordVersion,
-        await this.hasher.hash(password),
-      );
-    }
-    return { valid: true, user };
+  async findPasswordCandidate(email: string): Promise<PasswordCandidate> {
+    return (
+      (await this.users.findWithPasswordByEmail(canonicalEmail(email), legacyEmail(email))) ?? {}
+    );
+  }
+
+  async findPasswordCandidateById(id: string): Promise<PasswordCandidate> {
+    return (await this.users.findWithPasswordById(id)) ?? {};
   }
 
   /**
-   * Replaces the password when `currentPassword` is right; returns false, changing nothing, when
-   * it is wrong, or stopped being the current one (another change landed) while it was checked.
+   * Whether `password` is the candidate's; an unknown account costs the same argon2 work as a
+   * wrong password. A right password hashed with older parameters is hashed again.
    */
-  async changePassword(
-    user: UserEntity,
-    currentPassword: string,
-    newPassword: string,
+  async checkPassword(
+    { account, passwordHash }: PasswordCandidate,
+    password: string,
+    party: HashingParty,
   ): Promise<boolean> {
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+    if (!account || !passwordHash) {
+      await this.hasher.verifyDecoy(password, party);
       return false;
     }
+    if (!(await this.hasher.verify(passwordHash, password, party))) {
+      return false;
+    }
+    if (this.hasher.needsRehash(passwordHash)) {
+      await this.users.rehashPassword(
+        account.id,
+        account.passwordVersion,
+        await this.hasher.hash(password, party),
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Replaces the password of an account whose current password was just checked. Returns false,
+   * changing nothing, if the password changed since `account` was read (another change won).
+   */
+  async replacePassword(
+    account: UserAccount,
+    currentPassword: string,
+    newPassword: string,
+    party: HashingParty,
+  ): Promise<boolean> {
     if (newPassword === currentPassword) {
       throw new ValidationFailedError([
         { field: 'newPassword', message: 'newPassword must differ from currentPassword' },
@@ -75,9 +94,9 @@ export class UsersService {
     }
     assertPasswordAcceptable(newPassword, 'newPassword');
     return this.users.replacePassword(
-      user.id,
-      user.passwordVersion,
-      await this.hasher.hash(newPassword),
+      account.id,
+      account.passwordVersion,
+      await this.hasher.hash(newPassword, party),
     );
   }
 
@@ -86,21 +105,17 @@ export class UsersService {
     email: string,
     password: () => Promise<string>,
   ): Promise<'created' | 'promoted'> {
-    const existing = await this.users.findByEmail(normalizeEmail(email));
-    if (existing) {
-      await this.users.addRole(existing.id, ADMIN_ROLE);
+    const { account } = await this.findPasswordCandidate(email);
+    if (account) {
+      await this.users.addRole(account.id, ADMIN_ROLE);
       return 'promoted';
     }
-    const user = await this.register({ email, password: await password() });
+    const user = await this.register({ email, password: await password() }, 'cli');
     await this.users.addRole(user.id, ADMIN_ROLE);
     return 'created';
   }
 
-  findProfile(id: string): Promise<UserProfile | undefined> {
-    return this.users.findProfile(id);
-  }
-
-  findById(id: string): Promise<UserEntity | null> {
-    return this.users.findById(id);
+  findAccount(id: string): Promise<UserAccount | undefined> {
+    return this.users.findAccount(id);
   }
 }

@@ -47,14 +47,19 @@ describe('access tokens', () => {
     header: Record<string, unknown> = {},
     key: KeyObject = signingKey,
   ) {
-    const { sub, sid } = claimsOf(user.accessToken);
+    const { sub, sid, auth_time } = claimsOf(user.accessToken);
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({
       iss: ISSUER,
       aud: AUDIENCE,
       sub,
+      client_id: 'warden',
       sid,
       roles: ['user'],
+      email_verified: false,
+      auth_time,
+      acr: 'aal1',
+      amr: ['pwd'],
       jti: 'forged',
       iat: now,
       exp: now + 300,
@@ -81,19 +86,50 @@ describe('access tokens', () => {
     expect(jwks.keys[0]).toMatchObject({ x: published.x, y: published.y });
   });
 
-  it('should carry iss, aud, sub, sid, jti, iat, exp and roles', () => {
+  it('should carry iss, aud, sub, client_id, sid, jti, iat, exp, roles, email_verified and the assurance', () => {
     const claims = claimsOf(user.accessToken);
 
     expect(claims).toEqual({
       iss: ISSUER,
       aud: AUDIENCE,
       sub: user.user!.id,
+      client_id: 'warden',
       sid: claimsOf(user.refreshToken).sid,
       jti: expect.any(String) as unknown,
       iat: expect.any(Number) as unknown,
       exp: claims.iat! + 900,
       roles: ['user'],
+      email_verified: false,
+      auth_time: claims.iat,
+      acr: 'aal1',
+      amr: ['pwd'],
     });
+  });
+
+  it('should keep the assurance and auth_time of the sign-in across refreshes', async () => {
+    const signedIn = claimsOf(user.accessToken);
+    const refreshed = (
+      await t.http.post('/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200)
+    ).body as { accessToken: string; refreshToken: string };
+    user = { ...user, ...refreshed };
+
+    expect(claimsOf(refreshed.accessToken)).toMatchObject({
+      auth_time: signedIn.auth_time,
+      acr: 'aal1',
+      amr: ['pwd'],
+      client_id: 'warden',
+      email_verified: false,
+    });
+  });
+
+  it('should carry the configured DEFAULT_CLIENT_ID', async () => {
+    const other = await startTestApp({ DEFAULT_CLIENT_ID: 'acme-login' });
+    try {
+      const { accessToken } = await registerUser(other.http);
+      expect(claimsOf(accessToken).client_id).toBe('acme-login');
+    } finally {
+      await other.close();
+    }
   });
 
   it('should accept a well-formed token signed with the key', async () => {
@@ -118,6 +154,11 @@ describe('access tokens', () => {
     ['a token without a sid', () => forge({ sid: undefined })],
     ['a token whose sid is not a session id', () => forge({ sid: 'not-a-uuid' })],
     ['a token whose sub is not a user id', () => forge({ sub: 'garbage' })],
+    ['a token without a client_id', () => forge({ client_id: undefined })],
+    ['a token with an unknown acr', () => forge({ acr: 'aal9' })],
+    ['a token whose amr is not a list', () => forge({ amr: 'pwd' })],
+    ['a token without auth_time', () => forge({ auth_time: undefined })],
+    ['a token whose email_verified is not a boolean', () => forge({ email_verified: 'yes' })],
     ['a token signed by another key', () => forge({}, {}, newEcKey())],
   ])('should refuse %s', async (_case, token) => {
     const response = await me(await token()).expect(401);

@@ -77,12 +77,12 @@ describe('operations', () => {
 
       // Hold a login inside the service until the shutdown has begun.
       const users = t.app.get(UsersService);
-      const verify = users.verifyCredentials.bind(users);
+      const verify = users.checkPassword.bind(users);
       let arrived!: () => void;
       let release!: () => void;
       const inService = new Promise<void>((resolve) => (arrived = resolve));
       const held = new Promise<void>((resolve) => (release = resolve));
-      jest.spyOn(users, 'verifyCredentials').mockImplementation(async (...args) => {
+      jest.spyOn(users, 'checkPassword').mockImplementation(async (...args) => {
         arrived();
         await held;
         return verify(...args);

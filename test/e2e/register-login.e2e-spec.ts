@@ -32,9 +32,11 @@ describe('registration and login', () => {
         user: {
           id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
           email,
+          emailVerified: false,
           displayName: 'Ada Lovelace',
           roles: ['user'],
           createdAt: expect.any(String) as unknown,
+          mfaEnabled: false,
         },
       });
       expect(refreshCookie(response.headers)).toBeDefined();
@@ -216,9 +218,11 @@ describe('registration and login', () => {
       expect(response.body).toEqual({
         id: user.user!.id,
         email: user.email,
+        emailVerified: false,
         displayName: 'Grace',
         roles: ['user'],
         createdAt: user.user!.createdAt,
+        mfaEnabled: false,
       });
       expect(JSON.stringify(response.body)).not.toMatch(/argon2|password/i);
     });

@@ -16,12 +16,15 @@ export interface TokenResponse {
   expiresIn: number;
   refreshToken?: string;
   refreshExpiresIn: number;
+  deviceToken?: string;
   user?: {
     id: string;
     email: string;
+    emailVerified: boolean;
     displayName: string | null;
     roles: string[];
     createdAt: string;
+    mfaEnabled: boolean;
   };
 }
 

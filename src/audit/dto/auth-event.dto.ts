@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsDate, IsInt, IsOptional, Max, MaxDate, Min, MinDate } from 'class-validator';
 
 import {
   AUTH_EVENT_TYPES,
@@ -9,6 +9,11 @@ import {
 } from 'src/audit/auth-event.entity';
 
 export const MAX_EVENTS_PAGE = 100;
+
+/** Any time an event can have: from the epoch to the last moment both databases can store. */
+const EARLIEST = new Date('1970-01-01T00:00:00Z');
+const LATEST = new Date('9999-12-31T23:59:59.999Z');
+const OUT_OF_RANGE = { message: 'before must be a date-time between 1970 and 9999' };
 
 export class ListEventsQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_EVENTS_PAGE, default: 20 })
@@ -27,6 +32,8 @@ export class ListEventsQuery {
   })
   @IsOptional()
   @Type(() => Date)
+  @MaxDate(LATEST, OUT_OF_RANGE)
+  @MinDate(EARLIEST, OUT_OF_RANGE)
   @IsDate({ message: 'before must be an ISO 8601 date-time' })
   before?: Date;
 }

@@ -1,16 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  IsEmail,
   IsIn,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
 
-import type { RefreshTokenTransport } from 'src/auth/refresh-token-source';
+import type { RefreshTokenTransport } from 'src/auth/token-transport';
+import { EMAIL_MAX_LENGTH, emailProblem } from 'src/users/email';
 import {
   IsPasswordLength,
   PASSWORD_MAX_LENGTH,
@@ -25,30 +26,38 @@ const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
+/** An address that `canonicalEmail` can store: see `emailProblem`. */
+const IsAccountEmail = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isAccountEmail',
+    validator: {
+      validate: (value: unknown) => emailProblem(value) === undefined,
+      defaultMessage: (args) => emailProblem(args?.value, args?.property) ?? '',
+    },
+  });
+
 class TransportDto {
   @ApiPropertyOptional({
     enum: TRANSPORTS,
     default: 'cookie',
     description:
-      '`cookie`: the refresh token is set as an HttpOnly cookie and left out of the body. `body`: it is returned as `refreshToken` and no cookie is set.',
+      '`cookie`: the refresh token (and the device token) are set as HttpOnly cookies and left out of the body. `body`: they are returned as `refreshToken` (and `deviceToken`) and no cookie is set.',
   })
   @IsOptional()
   @IsIn(TRANSPORTS)
   transport?: RefreshTokenTransport;
 }
 
-// class-validator checks a property's decorators from the bottom up and reports the first that
-// fails: the basic checks (type, format) go last, so that they are the ones reported.
-
 class EmailDto extends TransportDto {
   @ApiProperty({
     format: 'email',
     example: 'ada@example.com',
-    description: 'Trimmed and lower-cased; unique.',
+    maxLength: EMAIL_MAX_LENGTH,
+    description:
+      'Trimmed, fullwidth forms mapped to ASCII, NFC-normalised and lower-cased; unique. Control, zero-width and bidirectional characters are refused.',
   })
   @Transform(trim)
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @IsAccountEmail()
   email!: string;
 }
 
@@ -60,6 +69,15 @@ export class LoginDto extends EmailDto {
   })
   @IsPasswordLength(1)
   password!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'With `transport: "body"`: the `deviceToken` of an earlier sign-in on this device, so that the account’s backoff does not hold this attempt (in the cookie transport it is the `device` cookie).',
+  })
+  @IsOptional()
+  @MaxLength(1024)
+  @IsString()
+  deviceToken?: string;
 }
 
 export class RegisterDto extends EmailDto {
@@ -73,6 +91,8 @@ export class RegisterDto extends EmailDto {
   @IsPasswordLength(PASSWORD_MIN_LENGTH)
   password!: string;
 
+  // class-validator checks a property's decorators from the bottom up and reports the first that
+  // fails: the basic checks (type, format) go last, so that they are the ones reported.
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
   @IsOptional()
   @Transform(trim)

@@ -26,6 +26,13 @@ export class TokenResponseDto {
   @ApiProperty({ description: 'Seconds until the refresh token expires.', example: 604800 })
   refreshExpiresIn!: number;
 
+  @ApiPropertyOptional({
+    description:
+      'Only on a login or registration with `transport: "body"`; otherwise it is the `device` cookie. Send it with the next logins from this device: a flood of wrong passwords for the account does not hold them back.',
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImRldmljZStqd3QifQ.eyJzdWIiOiIzZjFjMmI3ZSJ9.c2lnbmF0dXJl',
+  })
+  deviceToken?: string;
+
   @ApiPropertyOptional({ type: UserDto })
   user?: UserDto;
 }

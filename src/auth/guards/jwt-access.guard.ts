@@ -1,31 +1,24 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { TokenExpiredError } from 'jsonwebtoken';
 
 import { IS_PUBLIC } from 'src/auth/decorators/public.decorator';
-import { bearerToken, VerifiedAccessTokens } from 'src/auth/tokens/verified-access-tokens';
-import { AppError, InvalidAccessTokenError } from 'src/common/app-error';
+import { AccessTokenService } from 'src/auth/tokens/access-token.service';
+import { bearerToken } from 'src/auth/tokens/verified-access-tokens';
 import type { AuthenticatedUser } from 'src/common/current-user.decorator';
-import { SessionsService } from 'src/sessions/sessions.service';
 
 /**
- * Global: every route needs a valid access token unless it is marked `@Public()`. The token is
- * verified by `JwtAccessStrategy` (or was, earlier: `VerifiedAccessTokens`), and its session must
- * not have been revoked.
+ * Global: every route needs a valid access token unless it is marked `@Public()`. The checks are
+ * `AccessTokenService`'s; this puts the principal on the request for `@CurrentUser()`.
  */
 @Injectable()
-export class JwtAccessGuard extends AuthGuard('jwt-access') {
+export class JwtAccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly verified: VerifiedAccessTokens,
-    private readonly sessions: SessionsService,
-  ) {
-    super();
-  }
+    private readonly accessTokens: AccessTokenService,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
@@ -36,28 +29,7 @@ export class JwtAccessGuard extends AuthGuard('jwt-access') {
     const request = context
       .switchToHttp()
       .getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
-    const token = bearerToken(request);
-    const remembered = token ? this.verified.get(token) : undefined;
-    if (remembered) {
-      request.user = remembered;
-    } else {
-      await super.canActivate(context);
-    }
-    if (await this.sessions.isRevoked(request.user!.sessionId)) {
-      throw new InvalidAccessTokenError('The session of this access token has been ended.');
-    }
+    request.user = await this.accessTokens.authenticate(bearerToken(request) ?? undefined);
     return true;
-  }
-
-  override handleRequest<T = AuthenticatedUser>(error: unknown, user: T | false, info: unknown): T {
-    if (error instanceof AppError) {
-      throw error;
-    }
-    if (error || !user) {
-      throw new InvalidAccessTokenError(
-        info instanceof TokenExpiredError ? 'The access token has expired.' : undefined,
-      );
-    }
-    return user;
   }
 }

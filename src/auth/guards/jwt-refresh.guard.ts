@@ -3,7 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 
 import { CsrfRejectedError, InvalidRefreshTokenError } from 'src/auth/auth.errors';
-import { presentedRefreshToken } from 'src/auth/refresh-token-source';
+import { presentedRefreshToken } from 'src/auth/token-transport';
 import type { RefreshTokenClaims } from 'src/auth/strategies/jwt-refresh.strategy';
 import { AppError } from 'src/common/app-error';
 import { InjectConfig } from 'src/config/config.module';

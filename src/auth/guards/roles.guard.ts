@@ -1,11 +1,14 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
-import { REQUIRED_ROLES } from 'src/auth/decorators/roles.decorator';
+import { REQUIRED_ROLES } from 'libs/access-token';
 import { ForbiddenError } from 'src/common/app-error';
 import type { AuthenticatedUser } from 'src/common/current-user.decorator';
 
-/** Global, after the access-token guard: enforces `@Roles()`. */
+/**
+ * Global, after the access-token guard: enforces `@Roles()` (the one of `libs/access-token`, which
+ * resource services use too) with a 403 `forbidden` problem.
+ */
 @Injectable()
 export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}

@@ -1,10 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Consecutive failed logins for one email (stored as a digest), and the wait they impose. */
+/**
+ * Consecutive password attempts that did not (yet) succeed, for one account or one device token
+ * (stored as a digest of its key), and the wait they impose.
+ */
 @Entity('login_failures')
 export class LoginFailureEntity {
-  @PrimaryColumn({ name: 'email_digest', type: 'bytea' })
-  emailDigest!: Buffer;
+  @PrimaryColumn({ name: 'key_digest', type: 'bytea' })
+  keyDigest!: Buffer;
 
   @Column({ type: 'integer' })
   failures!: number;

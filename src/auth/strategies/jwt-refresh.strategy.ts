@@ -6,7 +6,7 @@ import type { Jwt, JwtPayload } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 
 import { InvalidRefreshTokenError } from 'src/auth/auth.errors';
-import { presentedRefreshToken, type RefreshTokenTransport } from 'src/auth/refresh-token-source';
+import { presentedRefreshToken, type RefreshTokenTransport } from 'src/auth/token-transport';
 import { asJwtKey, KeyMaterial } from 'src/auth/tokens/key-material';
 import { hasTokenType, REFRESH_TOKEN_TYPE } from 'src/auth/tokens/token.service';
 import { InjectConfig } from 'src/config/config.module';

@@ -14,8 +14,9 @@ import { Logger } from '@nestjs/common';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 import type { AppConfig } from 'src/config/env.schema';
+import { signingAlgorithmOf, type SigningAlgorithm } from 'src/config/signing-keys';
 
-export type SigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256';
+export type { SigningAlgorithm } from 'src/config/signing-keys';
 
 export interface SigningKey {
   /** RFC 7638 thumbprint of the public key: stable, and the same on every instance. */
@@ -26,33 +27,8 @@ export interface SigningKey {
   jwk: JWK;
 }
 
-const ALGORITHM_BY_CURVE: Record<string, SigningAlgorithm> = {
-  prime256v1: 'ES256',
-  secp384r1: 'ES384',
-  secp521r1: 'ES512',
-};
-
-const MIN_RSA_MODULUS_BITS = 2048;
-
-function signingAlgorithm(key: KeyObject): SigningAlgorithm {
-  const details = key.asymmetricKeyDetails;
-  if (
-    key.asymmetricKeyType === 'ec' &&
-    details?.namedCurve &&
-    ALGORITHM_BY_CURVE[details.namedCurve]
-  ) {
-    return ALGORITHM_BY_CURVE[details.namedCurve];
-  }
-  if (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= MIN_RSA_MODULUS_BITS) {
-    return 'RS256';
-  }
-  throw new Error(
-    `JWT_SIGNING_KEYS: unsupported key (${key.asymmetricKeyType ?? 'unknown'}); use EC P-256 (ES256), P-384, P-521 or RSA >= 2048 bits`,
-  );
-}
-
 async function toSigningKey(privateKey: KeyObject): Promise<SigningKey> {
-  const alg = signingAlgorithm(privateKey);
+  const alg = signingAlgorithmOf(privateKey);
   const publicKey = createPublicKey(privateKey);
   const publicJwk = publicKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
@@ -83,10 +59,16 @@ function readOrCreate(path: string, create: () => string): { value: string; crea
   }
 }
 
+function derivedKey(secret: KeyObject, purpose: string): KeyObject {
+  return createSecretKey(
+    Buffer.from(hkdfSync('sha256', secret.export(), Buffer.alloc(0), purpose, 32)),
+  );
+}
+
 /**
  * The keys Warden signs with, parsed once into KeyObjects at boot: the asymmetric access-token
- * keys (the first signs, all verify and are published), the refresh-token secret, and the rotation
- * key derived from it.
+ * keys (the first signs, all verify and are published), the refresh-token secret, and the keys
+ * derived from it for refresh-token rotation and for device tokens.
  */
 export class KeyMaterial {
   private readonly byKid: Map<string, SigningKey>;
@@ -96,6 +78,7 @@ export class KeyMaterial {
     readonly signingKeys: SigningKey[],
     readonly refreshSecret: KeyObject,
     readonly rotationKey: KeyObject,
+    readonly deviceTokenKey: KeyObject,
   ) {
     this.byKid = new Map(signingKeys.map((key) => [key.kid, key]));
     this.algorithms = [...new Set(signingKeys.map((key) => key.alg))];
@@ -106,21 +89,11 @@ export class KeyMaterial {
     if (signingKeys.length === 0 || !refreshTokenSecret) {
       ({ signingKeys, refreshTokenSecret } = KeyMaterial.developmentKeys(config));
     }
-    const rotationKey = createSecretKey(
-      Buffer.from(
-        hkdfSync(
-          'sha256',
-          refreshTokenSecret.export(),
-          Buffer.alloc(0),
-          'warden refresh-token rotation',
-          32,
-        ),
-      ),
-    );
     return new KeyMaterial(
       await Promise.all(signingKeys.map(toSigningKey)),
       refreshTokenSecret,
-      rotationKey,
+      derivedKey(refreshTokenSecret, 'warden refresh-token rotation'),
+      derivedKey(refreshTokenSecret, 'warden device token'),
     );
   }
 

@@ -1,7 +1,17 @@
-import { parseEnv } from 'src/config/env.schema';
 import { VerifiedAccessTokens } from 'src/auth/tokens/verified-access-tokens';
+import type { AuthenticatedUser } from 'src/common/current-user.decorator';
+import { parseEnv } from 'src/config/env.schema';
 
-const user = { userId: 'u', sessionId: 's', roles: ['user'] };
+const user: AuthenticatedUser = {
+  userId: 'u',
+  sessionId: 's',
+  clientId: 'warden',
+  roles: ['user'],
+  emailVerified: false,
+  acr: 'aal1',
+  amr: ['pwd'],
+  authTime: 1_796_000_000,
+};
 
 describe(VerifiedAccessTokens.name, () => {
   afterEach(() => {

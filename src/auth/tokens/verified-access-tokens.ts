@@ -8,15 +8,15 @@ import type { AppConfig } from 'src/config/env.schema';
 
 const MAX_ENTRIES = 10_000;
 
-/** The bearer token of a request, as the access strategy reads it. */
+/** The bearer token of a request (`Authorization: Bearer …`), or null. */
 export const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken() as (
   request: FastifyRequest,
 ) => string | null;
 
 /**
- * Access tokens that `JwtAccessStrategy` has verified (signature, type, issuer, audience, claims),
+ * Access tokens that `AccessTokenService` has verified (signature, type, issuer, audience, claims),
  * remembered by their exact text until they expire, so that a client calling again with the same
- * token costs no second signature check. Revocation is not remembered: the guard checks it on every
+ * token costs no second signature check. Revocation is not remembered: it is checked on every
  * request. Bounded: the oldest entries make way for new ones.
  */
 @Injectable()

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { UserProfile } from 'src/users/users.repository';
+import type { UserAccount } from 'src/users/users.repository';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid', example: '3f1c2b7e-8a4d-4e0b-9a6f-2d5c8e1b7a90' })
@@ -8,6 +8,12 @@ export class UserDto {
 
   @ApiProperty({ format: 'email', example: 'ada@example.com' })
   email!: string;
+
+  @ApiProperty({
+    description: 'Whether the user has proved they receive mail at `email`.',
+    example: false,
+  })
+  emailVerified!: boolean;
 
   @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
   displayName!: string | null;
@@ -18,13 +24,22 @@ export class UserDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-26T12:00:00.000Z' })
   createdAt!: string;
 
-  static from(user: UserProfile): UserDto {
+  @ApiProperty({
+    description: 'Whether a second factor (TOTP) is required at login.',
+    example: false,
+  })
+  mfaEnabled!: boolean;
+
+  static from(user: UserAccount): UserDto {
     return {
       id: user.id,
       email: user.email,
+      emailVerified: user.emailVerified,
       displayName: user.displayName,
       roles: user.roles,
       createdAt: user.createdAt.toISOString(),
+      // Warden has no second factor yet: no account can turn one on.
+      mfaEnabled: false,
     };
   }
 }

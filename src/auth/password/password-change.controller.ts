@@ -2,8 +2,8 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { WrongPasswordError } from 'src/auth/auth.errors';
-import { AuthService } from 'src/auth/auth.service';
 import { ChangePasswordDto } from 'src/auth/dto/change-password.dto';
+import { PasswordChange } from 'src/auth/password/password-change.service';
 import { Client, type ClientInfo } from 'src/common/client-info.decorator';
 import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.decorator';
 import {
@@ -18,15 +18,15 @@ import {
 @ApiTags('users')
 @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
 @Controller('users/me/password')
-export class PasswordController {
-  constructor(private readonly auth: AuthService) {}
+export class PasswordChangeController {
+  constructor(private readonly passwords: PasswordChange) {}
 
   @Post()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Change the password',
     description:
-      'Needs the current password. Every other session of the user ends at once, refresh and access tokens alike; this one stays.',
+      'Needs the current password, which is checked like a login: it counts toward the account’s backoff and the user’s RATE_LIMIT_PASSWORD_CHECK. Every other session of the user ends at once, refresh and access tokens alike; this one stays.',
   })
   @ApiNoContentResponse({ description: 'The password has changed.' })
   @ApiProblems(
@@ -43,6 +43,6 @@ export class PasswordController {
     @Body() { currentPassword, newPassword }: ChangePasswordDto,
     @Client() client: ClientInfo,
   ): Promise<void> {
-    await this.auth.changePassword(user, currentPassword, newPassword, client);
+    await this.passwords.change(user, currentPassword, newPassword, client);
   }
 }

@@ -1,0 +1,39 @@
+import type { RateLimitVariable } from 'src/config/env.schema';
+
+/** What a limit counts per: the client address, the address and the email of the body, or a user. */
+export type RateLimitKey = 'ip' | 'ip+email' | 'user';
+
+export interface RateLimitScope {
+  /** The `count/window` variable that configures it. */
+  variable: RateLimitVariable;
+  per: RateLimitKey;
+  /**
+   * `every request`, `routes` (those that name the scope in `@RateLimit()`), or `service`: counted
+   * by a service through `RateLimiter.consume`, where the key (a user) is known.
+   */
+  applies: 'every request' | 'routes' | 'service';
+}
+
+/** Every rate limit Warden enforces. */
+export const RATE_LIMIT_SCOPES = {
+  global: { variable: 'RATE_LIMIT_GLOBAL', per: 'ip', applies: 'every request' },
+  login: { variable: 'RATE_LIMIT_LOGIN', per: 'ip+email', applies: 'routes' },
+  loginIp: { variable: 'RATE_LIMIT_LOGIN_IP', per: 'ip', applies: 'routes' },
+  registerIp: { variable: 'RATE_LIMIT_REGISTER_IP', per: 'ip', applies: 'routes' },
+  refresh: { variable: 'RATE_LIMIT_REFRESH', per: 'ip', applies: 'routes' },
+  passwordCheck: { variable: 'RATE_LIMIT_PASSWORD_CHECK', per: 'user', applies: 'service' },
+} as const satisfies Record<string, RateLimitScope>;
+
+export type RateLimitScopeName = keyof typeof RATE_LIMIT_SCOPES;
+
+type ScopesThat<Applies extends RateLimitScope['applies']> = {
+  [Name in RateLimitScopeName]: (typeof RATE_LIMIT_SCOPES)[Name]['applies'] extends Applies
+    ? Name
+    : never;
+}[RateLimitScopeName];
+
+/** The scopes a route opts into with `@RateLimit()`. */
+export type RouteScope = ScopesThat<'routes'>;
+
+/** The scopes a service counts with `RateLimiter.consume`. */
+export type ServiceScope = ScopesThat<'service'>;

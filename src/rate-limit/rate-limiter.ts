@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+
+import { TooManyRequestsError } from 'src/common/app-error';
+import { InjectConfig } from 'src/config/config.module';
+import type { AppConfig } from 'src/config/env.schema';
+import { RATE_LIMIT_SCOPES, type ServiceScope } from 'src/rate-limit/rate-limit-scopes';
+
+/**
+ * The limits a service counts itself, where the key is known only inside (a user, after the access
+ * guard): the same counters as the route limits, shared through Redis by every instance.
+ */
+@Injectable()
+export class RateLimiter {
+  constructor(
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Counts one event for `key`; throws 429 `too_many_requests` beyond the scope's limit. */
+  async consume(scope: ServiceScope, key: string): Promise<void> {
+    const { limit, windowSeconds } = this.config.rateLimits[RATE_LIMIT_SCOPES[scope].variable];
+    const windowMs = windowSeconds * 1000;
+    const counter = createHash('sha256').update(`${scope}|${key}`).digest('base64url');
+    const { isBlocked, timeToBlockExpire } = await this.storage.increment(
+      counter,
+      windowMs,
+      limit,
+      windowMs,
+      scope,
+    );
+    if (isBlocked) {
+      throw new TooManyRequestsError(timeToBlockExpire);
+    }
+  }
+}
