@@ -9,6 +9,7 @@ export const AUTH_EVENT_TYPES = [
   'session_revoked',
   'password_changed',
   'refresh_reuse_detected',
+  'profile_updated',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

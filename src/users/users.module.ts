@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { AuditModule } from 'src/audit/audit.module';
 import { APP_CONFIG } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
 import { PasswordHasher } from 'src/users/password-hasher';
@@ -10,7 +11,7 @@ import { UsersRepository } from 'src/users/users.repository';
 import { UsersService } from 'src/users/users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
+  imports: [TypeOrmModule.forFeature([UserEntity]), AuditModule],
   controllers: [UsersController],
   providers: [
     UsersService,

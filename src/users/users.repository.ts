@@ -59,6 +59,11 @@ const FIND_WITH_PASSWORD_BY_ID: Statement = {
   text: `SELECT ${ACCOUNT_COLUMNS}, password_hash FROM users WHERE id = $1`,
 };
 
+const UPDATE_PROFILE: Statement = {
+  text: `UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1
+         RETURNING ${ACCOUNT_COLUMNS}`,
+};
+
 const ADD_ROLE: Statement = {
   text: `UPDATE users SET roles = array_append(roles, $2::text), updated_at = now()
          WHERE id = $1 AND NOT ($2::text = ANY (roles))`,
@@ -131,6 +136,14 @@ export class UsersRepository {
       }
       throw error;
     }
+  }
+
+  async updateProfile(
+    id: string,
+    profile: { displayName: string | null },
+  ): Promise<UserAccount | undefined> {
+    const [row] = await this.sql.rows<AccountRow>(UPDATE_PROFILE, [id, profile.displayName]);
+    return row && toAccount(row);
   }
 
   async addRole(id: string, role: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
+import { AuditService } from 'src/audit/audit.service';
 import { ValidationFailedError } from 'src/common/app-error';
+import type { ClientInfo } from 'src/common/client-info.decorator';
 import { canonicalEmail, legacyEmail } from 'src/users/email';
 import { PasswordHasher, type HashingParty } from 'src/users/password-hasher';
 import { assertPasswordAcceptable } from 'src/users/password-policy';
@@ -27,6 +29,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly audit: AuditService,
   ) {}
 
   async register(
@@ -117,5 +120,18 @@ export class UsersService {
 
   findAccount(id: string): Promise<UserAccount | undefined> {
     return this.users.findAccount(id);
+  }
+
+  /** The account with its new profile, or undefined if it no longer exists. */
+  async updateProfile(
+    id: string,
+    profile: { displayName: string | null },
+    { client, sessionId }: { client: ClientInfo; sessionId: string },
+  ): Promise<UserAccount | undefined> {
+    const account = await this.users.updateProfile(id, profile);
+    if (account) {
+      await this.audit.record('profile_updated', { userId: id, sessionId, ...client });
+    }
+    return account;
   }
 }

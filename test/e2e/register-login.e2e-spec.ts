@@ -234,4 +234,58 @@ describe('registration and login', () => {
       expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
     });
   });
+
+  describe('PATCH /users/me', () => {
+    it('should change the display name, answer the profile and record profile_updated', async () => {
+      const user = await registerUser(t.http, { displayName: 'Grace' });
+
+      const response = await t.http
+        .patch('/users/me')
+        .auth(user.accessToken, { type: 'bearer' })
+        .send({ displayName: '  Grace Hopper ' })
+        .expect(200);
+
+      expect(response.body).toMatchObject({ id: user.user!.id, displayName: 'Grace Hopper' });
+      const me = await t.http.get('/users/me').auth(user.accessToken, { type: 'bearer' });
+      expect(me.body.displayName).toBe('Grace Hopper');
+      const events = await t.http
+        .get('/users/me/events')
+        .auth(user.accessToken, { type: 'bearer' });
+      expect(events.body[0]).toMatchObject({ type: 'profile_updated' });
+    });
+
+    it('should remove the display name with null', async () => {
+      const user = await registerUser(t.http, { displayName: 'Grace' });
+
+      const response = await t.http
+        .patch('/users/me')
+        .auth(user.accessToken, { type: 'bearer' })
+        .send({ displayName: null })
+        .expect(200);
+
+      expect(response.body.displayName).toBeNull();
+    });
+
+    it.each([
+      [{}, 'displayName must be a string'],
+      [{ displayName: 42 }, 'displayName must be a string'],
+      [{ displayName: '' }, 'displayName must be longer than or equal to 1 characters'],
+      [
+        { displayName: 'x'.repeat(101) },
+        'displayName must be shorter than or equal to 100 characters',
+      ],
+      [{ displayName: 'a\u0007b' }, 'displayName must not contain control characters'],
+      [{ displayName: 'Grace', email: 'other@example.com' }, 'property email should not exist'],
+    ])('should refuse %j', async (body, message) => {
+      const user = await registerUser(t.http);
+
+      const response = await t.http
+        .patch('/users/me')
+        .auth(user.accessToken, { type: 'bearer' })
+        .send(body)
+        .expect(400);
+
+      expect(response.body.errors).toEqual([expect.objectContaining({ message })]);
+    });
+  });
 });

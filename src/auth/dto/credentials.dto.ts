@@ -1,16 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateBy,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
 
 import type { RefreshTokenTransport } from 'src/auth/token-transport';
+import { DISPLAY_NAME_MAX_LENGTH, IsDisplayName } from 'src/users/dto/profile.dto';
 import { EMAIL_MAX_LENGTH, emailProblem } from 'src/users/email';
 import {
   IsPasswordLength,
@@ -19,9 +12,6 @@ import {
 } from 'src/users/password-policy';
 
 const TRANSPORTS: RefreshTokenTransport[] = ['cookie', 'body'];
-
-/** Names are shown to people, and PostgreSQL text cannot hold NUL: no control characters. */
-const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -91,15 +81,9 @@ export class RegisterDto extends EmailDto {
   @IsPasswordLength(PASSWORD_MIN_LENGTH)
   password!: string;
 
-  // class-validator checks a property's decorators from the bottom up and reports the first that
-  // fails: the basic checks (type, format) go last, so that they are the ones reported.
-  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: DISPLAY_NAME_MAX_LENGTH })
   @IsOptional()
-  @Transform(trim)
-  @MaxLength(100)
-  @MinLength(1)
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'displayName must not contain control characters' })
-  @IsString()
+  @IsDisplayName()
   displayName?: string;
 }
 
