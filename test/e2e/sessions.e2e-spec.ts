@@ -65,6 +65,8 @@ describe('sessions', () => {
         userAgent: 'WardenTest/phone',
         ip: '127.0.0.1',
         current: false,
+        acr: 'aal1',
+        amr: ['pwd'],
       });
       expect(sessions[1].current).toBe(true);
       const { createdAt, expiresAt } = sessions[0];

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import type { AssuranceLevel, AuthenticationMethod } from 'src/common/current-user.decorator';
 import type { SessionEntity } from 'src/sessions/session.entity';
 
 export class SessionDto {
@@ -28,6 +29,20 @@ export class SessionDto {
   @ApiProperty({ description: 'True for the session of the access token making this request.' })
   current!: boolean;
 
+  @ApiProperty({
+    enum: ['aal1', 'aal2'],
+    example: 'aal1',
+    description: 'The assurance of the sign-in: `aal1` one factor, `aal2` two factors or a passkey.',
+  })
+  acr!: AssuranceLevel;
+
+  @ApiProperty({
+    type: [String],
+    example: ['pwd'],
+    description: 'How the user proved who they are (RFC 8176 values, e.g. `pwd`).',
+  })
+  amr!: AuthenticationMethod[];
+
   static from(session: SessionEntity, currentSessionId?: string): SessionDto {
     return {
       id: session.id,
@@ -37,6 +52,8 @@ export class SessionDto {
       userAgent: session.userAgent,
       ip: session.ip,
       current: session.id === currentSessionId,
+      acr: session.acr,
+      amr: session.amr,
     };
   }
 }
