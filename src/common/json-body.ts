@@ -15,7 +15,7 @@ export const MAX_BODY_DEPTH = 32;
  * Far more properties and array items than any request of the API has. A body of thousands of
  * unknown keys would otherwise cost the validator milliseconds and its answer kilobytes.
  */
-export const MAX_BODY_VALUES = 256;
+export const MAX_BODY_VALUES = 64;
 
 /**
  * What is wrong with a parsed body, if anything: nesting deeper than MAX_BODY_DEPTH, more than
