@@ -11,13 +11,16 @@ import { Clock } from 'src/common/clock';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
 import { RedisConnection } from 'src/redis/redis-connection';
-import { SessionsRepository } from 'src/sessions/sessions.repository';
+import { SessionRevocationsRepository } from 'src/sessions/session-revocations.repository';
 
 const PRUNE_INTERVAL_MS = 60_000;
-/** With Redis, a sweep of the database catches revocations whose message was lost. */
-const RESYNC_INTERVAL_MS = 15_000;
-/** Revocation times come from other instances' clocks: look back this much further. */
-const CLOCK_MARGIN_MS = 60_000;
+/** Every instance enforces every revocation within two seconds of it, with or without Redis. */
+export const POLL_INTERVAL_MS = 1_000;
+/**
+ * Each poll reads again what was recorded shortly before the last one: a revocation recorded then
+ * may have been committed only after that poll read the table.
+ */
+const POLL_OVERLAP_MS = 5_000;
 
 export const REVOCATIONS_CHANNEL = 'revocations';
 
@@ -31,9 +34,11 @@ interface RevocationMessage {
  * once without a database query. An id is kept as long as an access token issued before the
  * revocation can still be valid: ACCESS_TOKEN_TTL plus the allowed clock skew.
  *
- * Alone, this process sees every revocation itself. With Redis, each revocation is published and
- * every instance adds it to its own copy; while messages cannot be received the copy is not
- * trusted, and `isRevoked` asks the database, until Redis is back and the copy has been refilled.
+ * It learns of revocations three ways: those of this instance when they are made; those of the
+ * others through Redis pub/sub, within milliseconds, when Redis is configured and reachable; and all
+ * of them from the `session_revocations` table (which database triggers fill whenever a session is
+ * revoked or deleted), read at boot and then every second. That poll is what guarantees the two
+ * seconds, whatever Redis does: it also covers an instance that could not publish.
  */
 @Injectable()
 export class RevocationCache implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,25 +46,29 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
   private readonly forgetAfter = new Map<string, number>();
   private readonly retentionMs: number;
   private readonly timers: NodeJS.Timeout[] = [];
-  private trusted: boolean;
-  private lastSyncedAt = 0;
+  /** The database's time of the last successful poll. */
+  private polledAt?: Date;
+  private polling = false;
+  private pollFailing = false;
 
   constructor(
-    private readonly sessions: SessionsRepository,
+    private readonly revocations: SessionRevocationsRepository,
     private readonly clock: Clock,
     @InjectConfig() config: AppConfig,
     @Optional() @Inject(RedisConnection) private readonly redis: RedisConnection | null,
   ) {
     this.retentionMs = (config.tokens.accessTokenTtl + config.tokens.clockSkew) * 1000;
-    this.trusted = !redis;
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.syncFromDatabase(this.clock.now().getTime() - this.retentionMs);
-    this.timers.push(setInterval(() => this.prune(), PRUNE_INTERVAL_MS).unref());
     if (this.redis) {
-      await this.followRedis(this.redis);
+      await this.redis.subscribe(REVOCATIONS_CHANNEL, (message) => this.receive(message));
     }
+    await this.poll();
+    this.timers.push(
+      setInterval(() => void this.poll(), POLL_INTERVAL_MS).unref(),
+      setInterval(() => this.prune(), PRUNE_INTERVAL_MS).unref(),
+    );
   }
 
   onApplicationShutdown(): void {
@@ -76,53 +85,40 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
     void this.redis?.publish(REVOCATIONS_CHANNEL, JSON.stringify(message));
   }
 
-  /** From memory, unless revocations from other instances may have been missed. */
-  async isRevoked(sessionId: string): Promise<boolean> {
-    if (this.forgetAfter.has(sessionId)) {
-      return true;
-    }
-    if (this.trusted) {
-      return false;
-    }
-    return (await this.sessions.findState(sessionId))?.revokedAt != null;
+  /** On the path of every authenticated request: a memory lookup. */
+  isRevoked(sessionId: string): boolean {
+    return this.forgetAfter.has(sessionId);
   }
 
-  private async followRedis(redis: RedisConnection): Promise<void> {
-    redis.onReceivingChange((receiving) => {
-      if (receiving) {
-        void this.catchUp();
-      } else {
-        this.trusted = false;
-      }
-    });
-    await redis.subscribe(REVOCATIONS_CHANNEL, (message) => this.receive(message));
-    if (redis.receiving) {
-      await this.catchUp();
+  /** Reads what was recorded since the last poll (at boot: within the retention). */
+  private async poll(): Promise<void> {
+    if (this.polling) {
+      return;
     }
-    this.timers.push(setInterval(() => void this.catchUp(), RESYNC_INTERVAL_MS).unref());
-  }
-
-  /** Refills the copy with what was revoked while it may have missed messages, then trusts it. */
-  private async catchUp(): Promise<void> {
+    this.polling = true;
     try {
-      await this.syncFromDatabase(this.lastSyncedAt - CLOCK_MARGIN_MS);
-      this.trusted = this.redis?.receiving ?? true;
+      const since = this.polledAt
+        ? new Date(this.polledAt.getTime() - POLL_OVERLAP_MS)
+        : new Date(this.clock.now().getTime() - this.retentionMs);
+      const { now, revocations } = await this.revocations.recordedSince(since);
+      for (const { sessionId, revokedAt } of revocations) {
+        this.remember([sessionId], revokedAt.getTime());
+      }
+      this.polledAt = now;
+      if (this.pollFailing) {
+        this.pollFailing = false;
+        this.logger.log('Reading revocations from the database works again');
+      }
     } catch (error) {
-      this.logger.warn(
-        `Could not refill the revocation cache from the database: ${(error as Error).message}`,
-      );
+      if (!this.pollFailing) {
+        this.pollFailing = true;
+        this.logger.warn(
+          `Could not read revocations from the database (${(error as Error).message}); retrying every second`,
+        );
+      }
+    } finally {
+      this.polling = false;
     }
-  }
-
-  private async syncFromDatabase(sinceMs: number): Promise<void> {
-    const startedAt = this.clock.now().getTime();
-    const floor = startedAt - this.retentionMs;
-    for (const { id, revokedAt } of await this.sessions.findRevokedSince(
-      new Date(Math.max(sinceMs, floor)),
-    )) {
-      this.remember([id], revokedAt.getTime());
-    }
-    this.lastSyncedAt = startedAt;
   }
 
   private receive(raw: string): void {

@@ -113,10 +113,6 @@ const REVOKE_ALL_OF_USER: Statement = {
          RETURNING id`,
 };
 
-const FIND_REVOKED_SINCE: Statement = {
-  text: `SELECT session_id AS id, revoked_at FROM session_revocations WHERE recorded_at > $1`,
-};
-
 /** idle_expires_at never passes expires_at, so it alone tells an expired session. */
 const DELETE_ENDED_BEFORE: Statement = {
   text: `DELETE FROM sessions WHERE id IN (
@@ -244,12 +240,6 @@ export class SessionsRepository {
       .orderBy('session.createdAt', 'DESC')
       .addOrderBy('session.id', 'DESC')
       .getMany();
-  }
-
-  /** Sessions that ended before they expired, as recorded since `since` (see the migration). */
-  async findRevokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
-    const rows = await this.sql.rows<{ id: string; revoked_at: Date }>(FIND_REVOKED_SINCE, [since]);
-    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at }));
   }
 
   /** Deletes up to `limit` sessions that ended (revoked or expired) before `cutoff`. */

@@ -206,7 +206,7 @@ export class SessionsService {
   }
 
   /** On the path of every authenticated request: answered from memory. */
-  isRevoked(sessionId: string): Promise<boolean> {
+  isRevoked(sessionId: string): boolean {
     return this.revocations.isRevoked(sessionId);
   }
 

@@ -287,4 +287,37 @@ describe('hardening', () => {
       expect(asLookAlike.body.user.id).toBe(other.user!.id);
     });
   });
+
+  describe('the access token of a user deleted from the database', () => {
+    async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+      const deadline = Date.now() + ms;
+      do {
+        if (await check()) {
+          return true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } while (Date.now() < deadline);
+      return false;
+    }
+
+    it('should get a clean 401 from logout-all at once, and from every route within two seconds', async () => {
+      const user = await registerUser(t.http);
+      await t.http.get('/sessions').auth(user.accessToken, { type: 'bearer' }).expect(200);
+
+      await t.app.get(DataSource).query('DELETE FROM users WHERE id = $1', [user.user!.id]);
+
+      const logoutAll = await t.http
+        .post('/auth/logout-all')
+        .auth(user.accessToken, { type: 'bearer' })
+        .expect(401);
+      expect(logoutAll.body).toMatchObject({ code: 'invalid_access_token' });
+      const refused = async () =>
+        (await t.http.get('/sessions').auth(user.accessToken, { type: 'bearer' })).status === 401;
+      expect(await within(2_000, refused)).toBe(true);
+      for (const path of ['/users/me', '/users/me/events', '/sessions']) {
+        await t.http.get(path).auth(user.accessToken, { type: 'bearer' }).expect(401);
+      }
+      await t.http.post('/auth/refresh').send({ refreshToken: user.refreshToken }).expect(401);
+    });
+  });
 });

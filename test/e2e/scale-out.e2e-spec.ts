@@ -25,6 +25,8 @@ function deploymentEnv(redisUrl: string): Record<string, string> {
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
       .toString(),
     RATE_LIMIT_LOGIN: '5/60s',
+    // Behind one proxy: the spec of concurrent guesses comes from many addresses.
+    TRUST_PROXY: '1',
   };
 }
 
@@ -86,6 +88,24 @@ describeWithServices('two instances on one PostgreSQL and one Redis', () => {
 
     expect(await within(1_000, () => isRefused(b, user.accessToken))).toBe(true);
     await refreshWithBody(b.http, user.refreshToken).expect(401, /session_revoked/);
+  });
+
+  it('should check at most LOGIN_BACKOFF_AFTER + 2 passwords of 200 guesses spread over both instances', async () => {
+    const { email } = await registerUser(a.http);
+
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const response = await (i % 2 ? a : b).http
+          .post('/auth/login')
+          .set('X-Forwarded-For', `198.51.100.${i % 40}`)
+          .send({ email, password: `not the password ${i}` });
+        return response.status;
+      }),
+    );
+
+    // LOGIN_BACKOFF_AFTER is 10 by default.
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(10 + 2);
+    expect(new Set(statuses)).toEqual(new Set([401, 429]));
   });
 
   it('should count rate limits across both instances', async () => {
@@ -164,8 +184,9 @@ describeWithServices('two instances on one PostgreSQL and one Redis', () => {
         .post('/auth/logout')
         .send({ refreshToken: (other.body as TokenResponse).refreshToken })
         .expect(204);
+      // B's copy is filled from the database every second while no message can arrive.
       expect(
-        await within(1_000, () => isRefused(b, (other.body as TokenResponse).accessToken)),
+        await within(2_000, () => isRefused(b, (other.body as TokenResponse).accessToken)),
       ).toBe(true);
     });
 
@@ -187,6 +208,39 @@ describeWithServices('two instances on one PostgreSQL and one Redis', () => {
       }
       await wrongLogin(a, email).expect(429);
     });
+  });
+});
+
+describeWithServices('a revoking instance that cannot reach Redis', () => {
+  let proxies: TcpProxy[];
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    // Each instance reaches Redis through its own proxy, so that one can lose it alone.
+    proxies = [await TcpProxy.start(services.redisUrl!), await TcpProxy.start(services.redisUrl!)];
+    const env = deploymentEnv('redis://unused');
+    a = await startTestApp({ ...env, REDIS_URL: proxies[0].urlFor(services.redisUrl!) });
+    b = await startTestApp({ ...env, REDIS_URL: proxies[1].urlFor(services.redisUrl!) });
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await Promise.all(proxies.map((proxy) => proxy.cut()));
+  });
+
+  it('should have its revocation enforced by the other instance within two seconds', async () => {
+    const user = await registerUser(a.http);
+    await b.http.get('/users/me').auth(user.accessToken, { type: 'bearer' }).expect(200);
+    await proxies[0].cut();
+
+    await a.http.post('/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+
+    // B still hears from Redis, so it trusts its copy: only the database poll can tell it.
+    const ready = await b.http.get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({ details: { redis: { status: 'up' } } });
+    expect(await within(2_000, () => isRefused(b, user.accessToken))).toBe(true);
+    await proxies[0].resume();
   });
 });
 

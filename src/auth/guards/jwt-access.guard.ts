@@ -18,7 +18,7 @@ export class JwtAccessGuard implements CanActivate {
     private readonly accessTokens: AccessTokenService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
@@ -29,7 +29,7 @@ export class JwtAccessGuard implements CanActivate {
     const request = context
       .switchToHttp()
       .getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
-    request.user = await this.accessTokens.authenticate(bearerToken(request) ?? undefined);
+    request.user = this.accessTokens.authenticate(bearerToken(request) ?? undefined);
     return true;
   }
 }

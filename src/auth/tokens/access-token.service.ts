@@ -72,12 +72,12 @@ export class AccessTokenService {
   }
 
   /** The principal of a bearer token, or `InvalidAccessTokenError`. */
-  async authenticate(token: string | undefined): Promise<AuthenticatedUser> {
+  authenticate(token: string | undefined): AuthenticatedUser {
     if (!token) {
       throw new InvalidAccessTokenError();
     }
     const principal = this.verified.get(token) ?? this.verify(token);
-    if (await this.sessions.isRevoked(principal.sessionId)) {
+    if (this.sessions.isRevoked(principal.sessionId)) {
       throw new InvalidAccessTokenError('The session of this access token has been ended.');
     }
     return principal;

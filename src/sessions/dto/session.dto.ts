@@ -32,7 +32,8 @@ export class SessionDto {
   @ApiProperty({
     enum: ['aal1', 'aal2'],
     example: 'aal1',
-    description: 'The assurance of the sign-in: `aal1` one factor, `aal2` two factors or a passkey.',
+    description:
+      'The assurance of the sign-in: `aal1` one factor, `aal2` two factors or a passkey.',
   })
   acr!: AssuranceLevel;
 
