@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { cookieLogin, PASSWORD, registerUser, uniqueEmail } from 'test/support/factories';
 import { sessionIdOf } from 'test/support/jwt';
 import { startTestApp, type TestApp } from 'test/support/test-app';
+import { within } from 'test/support/within';
 
 describe('hardening', () => {
   let t: TestApp;
@@ -289,17 +290,6 @@ describe('hardening', () => {
   });
 
   describe('the access token of a user deleted from the database', () => {
-    async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-      const deadline = Date.now() + ms;
-      do {
-        if (await check()) {
-          return true;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } while (Date.now() < deadline);
-      return false;
-    }
-
     it('should get a clean 401 from logout-all at once, and from every route within two seconds', async () => {
       const user = await registerUser(t.http);
       await t.http.get('/sessions').auth(user.accessToken, { type: 'bearer' }).expect(200);

@@ -13,6 +13,7 @@ import { jtiOf, sessionIdOf } from 'test/support/jwt';
 import { describeWithServices, services } from 'test/support/services';
 import { TcpProxy } from 'test/support/tcp-proxy';
 import { startTestApp, type TestApp } from 'test/support/test-app';
+import { within } from 'test/support/within';
 
 /** What every instance of one deployment shares: keys, secret, database, Redis. */
 function deploymentEnv(redisUrl: string): Record<string, string> {
@@ -28,18 +29,6 @@ function deploymentEnv(redisUrl: string): Record<string, string> {
     // Behind one proxy: the spec of concurrent guesses comes from many addresses.
     TRUST_PROXY: '1',
   };
-}
-
-/** Polls until `check` holds, for at most `ms`: what "within one second" means. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  do {
-    if (await check()) {
-      return true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  } while (Date.now() < deadline);
-  return false;
 }
 
 function wrongLogin(app: TestApp, email: string) {
