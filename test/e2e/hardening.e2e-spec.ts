@@ -1,6 +1,12 @@
 import { DataSource } from 'typeorm';
 
-import { cookieLogin, PASSWORD, registerUser, uniqueEmail } from 'test/support/factories';
+import {
+  cookieLogin,
+  PASSWORD,
+  registerUser,
+  uniqueEmail,
+  type TokenResponse,
+} from 'test/support/factories';
 import { sessionIdOf } from 'test/support/jwt';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 import { within } from 'test/support/within';
@@ -284,8 +290,9 @@ describe('hardening', () => {
         .send({ email: lookAlike, password: 'the other person’s passphrase', transport: 'body' })
         .expect(200);
       await t.http.post('/auth/login').send({ email: ascii.email, password: PASSWORD }).expect(200);
-      expect(sessionIdOf(asLookAlike.body)).toEqual(expect.any(String));
-      expect(asLookAlike.body.user.id).toBe(other.user!.id);
+      const body = asLookAlike.body as TokenResponse;
+      expect(sessionIdOf(body)).toEqual(expect.any(String));
+      expect(body.user!.id).toBe(other.user!.id);
     });
   });
 
