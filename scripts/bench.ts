@@ -4,8 +4,22 @@
  * Starts a bare Fastify hello-world (the HTTP ceiling) and Warden's production build, each in its
  * own process; seeds users; then measures GET /users/me, POST /auth/refresh (every request presents
  * a valid, never-used refresh token), POST /auth/login at 4 connections against raw argon2id
- * verification (its ceiling), and GET /users/me while logins saturate the CPU. Each figure is the
- * median of --runs runs. Prints a table and writes the results as JSON.
+ * verification (its ceiling), GET /users/me while logins saturate the CPU, and a login flood. Each
+ * figure is the median of --runs runs. Prints a table and writes the results as JSON.
+ *
+ * The login flood, last: three client IPs (198.51.100.1-3) send POST /auth/login, each request
+ * for an email without an account (one decoy argon2 verification, then 401), from enough
+ * connections that the hashing slots and PASSWORD_HASH_QUEUE stay full and the queue sheds (503).
+ * Meanwhile a fourth client (203.0.113.9) logs in with the right password, one request at a time,
+ * and a fifth (203.0.113.10) reads GET /users/me at 2 connections. Targets: that login's p95 under
+ * 2 s, an answer other than 2xx counting as slower than any, and /users/me's p99 under 50 ms; a
+ * note under the table gives the login's p95, max and successes, and the flood's 401s and 503s.
+ * The clients are told apart by X-Forwarded-For: Warden runs with TRUST_PROXY=1 (the bench's socket
+ * is the one proxy; without the header the client is 127.0.0.1) and its rate limits raised out of
+ * reach, so the floods stay within theirs; a fresh email per request keeps the per IP+email limit
+ * and the account backoff out of play. The hashing settings are Warden's defaults. Each run starts
+ * once the last one's queue has drained; --duration and --runs apply as to the others,
+ * --connections does not.
  *
  *   npm run bench -- [--connections 50] [--duration 10] [--runs 3] [--sessions 1000000]
  *                    [--output bench-results/bench.json]
@@ -27,6 +41,18 @@ import { Client } from 'pg';
 const ROOT = resolve(__dirname, '..', '..');
 const PASSWORD = 'bench passphrase 2026';
 
+/** The login flood's clients, from the documentation ranges (RFC 5737). */
+const FLOOD_IPS = ['198.51.100.1', '198.51.100.2', '198.51.100.3'];
+const BYSTANDER_IP = '203.0.113.9';
+const READER_IP = '203.0.113.10';
+/**
+ * Half as many again as the hashing slots and queue hold (the CPU count and 64 by default), split
+ * between the flooding IPs: the queue stays full and sheds, as in a real flood.
+ */
+const FLOOD_CONNECTIONS_PER_IP = Math.ceil(
+  (1.5 * (availableParallelism() + 64)) / FLOOD_IPS.length,
+);
+
 interface Options {
   connections: number;
   duration: number;
@@ -45,7 +71,30 @@ interface Figure {
   ratio?: number;
   target?: string;
   met?: boolean;
+  /** The login flood's right-password login: p95, slowest answer of all runs, how many 2xx. */
+  p95?: number;
+  max?: number;
+  succeeded?: number;
+  attempts?: number;
+  /** Its attempts that did not succeed, by status (0: no answer). */
+  failed?: Record<string, number>;
+  flood?: FloodAnswers;
 }
+
+/** How the flood's requests were answered, over all runs. */
+interface FloodAnswers {
+  connections: number;
+  requestsPerSecond: number;
+  /** 401: the decoy verification ran. */
+  unauthorized: number;
+  /** 503 from the hashing queue. */
+  shed: number;
+  /** Any other answer, by status ('503' here is not the hashing queue's; 0: no answer). */
+  other: Record<string, number>;
+}
+
+/** How the hashing queue's 503 says that it shed a request (PasswordHasher). */
+const SHED_DETAIL = 'Too many password checks are waiting';
 
 function options(): Options {
   const { values } = parseArgs({
@@ -104,6 +153,12 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** The nearest-rank percentile `p` (0-1) of `values`; NaN when there are none. */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+}
+
 function load(opts: autocannon.Options): Promise<Result> {
   return autocannon({ ...opts, setupClient: undefined });
 }
@@ -145,10 +200,9 @@ const ARGON2_RAW = `
   })();
 `;
 
-/** As the Dockerfile runs Warden: one libuv thread per CPU (src/threadpool.ts), two malloc arenas. */
+/** As the Dockerfile runs Warden: production mode, two malloc arenas. */
 const PRODUCTION_ENV = {
   NODE_ENV: 'production',
-  UV_THREADPOOL_SIZE: String(Math.max(2, availableParallelism())),
   MALLOC_ARENA_MAX: '2',
 };
 
@@ -159,6 +213,8 @@ function rawArgon2(duration: number, inFlight: number): Promise<number> {
       env: {
         ...process.env,
         ...PRODUCTION_ENV,
+        // One thread per CPU: as many hashes at once as Warden's PASSWORD_HASH_CONCURRENCY runs.
+        UV_THREADPOOL_SIZE: String(availableParallelism()),
         DURATION: String(duration),
         IN_FLIGHT: String(inFlight),
       },
@@ -231,12 +287,37 @@ async function refreshLoad(
   });
 }
 
+/** Milliseconds; an infinite percentile is one that fell on a failed attempt. */
+function ms(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '∞';
+}
+
+/** `{ 503: 2, 0: 1 }` as `503 x 2, no answer x 1`. */
+function counts(byStatus: Record<string, number>): string {
+  const entries = Object.entries(byStatus);
+  return entries.length === 0
+    ? 'none'
+    : entries
+        .map(([status, count]) => `${status === '0' ? 'no answer' : status} x ${count}`)
+        .join(', ');
+}
+
+/** The login flood's own lines: the right login's other figures and the flood's answers. */
+function floodNote(figure: Figure, flood: FloodAnswers): string {
+  return [
+    `${figure.name}: p95 ${ms(figure.p95!, 0)} ms, max ${ms(figure.max!, 0)} ms; ` +
+      `${figure.succeeded} of ${figure.attempts} succeeded (2xx), failed: ${counts(figure.failed!)}.`,
+    `The flood, ${flood.connections} connections at ${flood.requestsPerSecond.toFixed(0)} req/s: ` +
+      `${flood.unauthorized} answered 401, ${flood.shed} shed with 503, other: ${counts(flood.other)}.`,
+  ].join('\n');
+}
+
 function table(figures: Figure[], rssMb: number): string {
   const rows = figures.map((figure) => [
     figure.name,
     figure.requestsPerSecond.toFixed(0),
-    figure.p50.toFixed(1),
-    figure.p99.toFixed(1),
+    ms(figure.p50),
+    ms(figure.p99),
     figure.ratio === undefined ? '' : `${(figure.ratio * 100).toFixed(1)} % of ${figure.ceiling}`,
     figure.target ? `${figure.target} ${figure.met ? 'met' : 'MISSED'}` : '',
   ]);
@@ -251,6 +332,7 @@ function table(figures: Figure[], rssMb: number): string {
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),
     '',
+    ...figures.flatMap((figure) => (figure.flood ? [floodNote(figure, figure.flood), ''] : [])),
     `Peak RSS of the Warden process: ${rssMb.toFixed(0)} MB (target < 250 MB: ${rssMb < 250 ? 'met' : 'MISSED'})`,
   ].join('\n');
 }
@@ -268,9 +350,14 @@ function startWarden(port: number, dataDir: string): ChildProcess {
     JWT_SIGNING_KEYS: generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
       .toString(),
-    // One client address sends all the load: the limits must not be what is measured.
+    // The bench's socket is the one proxy: the login flood's clients are X-Forwarded-For's last
+    // entry; without the header, the client is 127.0.0.1.
+    TRUST_PROXY: '1',
+    // One client address sends all the load (and each flooding one a lot): the limits must not be
+    // what is measured.
     RATE_LIMIT_GLOBAL: '100000000/60s',
     RATE_LIMIT_LOGIN: '100000000/60s',
+    RATE_LIMIT_LOGIN_IP: '100000000/60s',
     RATE_LIMIT_REFRESH: '100000000/60s',
   });
 }
@@ -319,6 +406,230 @@ function loginLoad(base: string, email: string, seconds: number): Promise<Result
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: PASSWORD, transport: 'body' }),
   });
+}
+
+function tally(counts: Record<string, number>, status: number): void {
+  counts[status] = (counts[status] ?? 0) + 1;
+}
+
+/** POST /auth/login from `ip` at FLOOD_CONNECTIONS_PER_IP, every request for an unknown email. */
+async function floodLoad(
+  base: string,
+  ip: string,
+  seconds: number,
+  unknownEmail: () => string,
+  answers: FloodAnswers,
+): Promise<Result> {
+  const result = await load({
+    url: `${base}/auth/login`,
+    connections: FLOOD_CONNECTIONS_PER_IP,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({
+            email: unknownEmail(),
+            password: 'wrong passphrase 2026',
+            transport: 'body',
+          }),
+        }),
+        onResponse: (status, body) => {
+          if (status === 401) {
+            answers.unauthorized += 1;
+          } else if (status === 503 && body.includes(SHED_DETAIL)) {
+            answers.shed += 1;
+          } else {
+            tally(answers.other, status);
+          }
+        },
+      },
+    ],
+  });
+  if (result.errors > 0) {
+    answers.other[0] = (answers.other[0] ?? 0) + result.errors;
+  }
+  return result;
+}
+
+interface Attempt {
+  ms: number;
+  /** 0: no answer. */
+  status: number;
+}
+
+function is2xx(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** One right-password login from BYSTANDER_IP. */
+async function bystanderLogin(base: string, email: string): Promise<Attempt> {
+  const start = performance.now();
+  let status = 0;
+  try {
+    const response = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': BYSTANDER_IP },
+      body: JSON.stringify({ email, password: PASSWORD, transport: 'body' }),
+    });
+    await response.arrayBuffer();
+    status = response.status;
+  } catch {
+    // No answer: a failed attempt.
+  }
+  return { ms: performance.now() - start, status };
+}
+
+/** Right-password logins, one at a time, until `until` (`performance.now()`). */
+async function bystanderLogins(base: string, email: string, until: number): Promise<Attempt[]> {
+  const attempts: Attempt[] = [];
+  while (performance.now() < until) {
+    attempts.push(await bystanderLogin(base, email));
+  }
+  return attempts;
+}
+
+/**
+ * Waits (at most 60 s) until the hashing queue has drained: autocannon hangs up on the requests it
+ * has in flight when a run ends, but Warden still verifies the ones waiting, and the next run would
+ * count their slots as its own. Drained when a login takes at most twice as long as on the quiet
+ * Warden: behind a queue, it also waits for a check of each party queued before it.
+ */
+async function drain(base: string, email: string, quietMs: number): Promise<number> {
+  const start = performance.now();
+  while (performance.now() < start + 60_000) {
+    const { ms, status } = await bystanderLogin(base, email);
+    if (is2xx(status) && ms <= 2 * quietMs) {
+      break;
+    }
+  }
+  return (performance.now() - start) / 1000;
+}
+
+interface FloodRun {
+  seconds: number;
+  floods: Result[];
+  answers: FloodAnswers;
+  logins: Attempt[];
+  reads: Result;
+}
+
+/** The flood, the right-password logins and the /users/me reads, for `seconds` together. */
+async function floodRun(
+  base: string,
+  email: string,
+  accessToken: string,
+  seconds: number,
+  unknownEmail: () => string,
+): Promise<FloodRun> {
+  const answers: FloodAnswers = {
+    connections: FLOOD_IPS.length * FLOOD_CONNECTIONS_PER_IP,
+    requestsPerSecond: 0,
+    unauthorized: 0,
+    shed: 0,
+    other: {},
+  };
+  const until = performance.now() + seconds * 1000;
+  const [floods, logins, reads] = await Promise.all([
+    Promise.all(FLOOD_IPS.map((ip) => floodLoad(base, ip, seconds, unknownEmail, answers))),
+    bystanderLogins(base, email, until),
+    load({
+      url: `${base}/users/me`,
+      connections: 2,
+      duration: seconds,
+      headers: { authorization: `Bearer ${accessToken}`, 'x-forwarded-for': READER_IP },
+    }),
+  ]);
+  answers.requestsPerSecond = floods.reduce((sum, result) => sum + result.requests.average, 0);
+  return { seconds, floods, answers, logins, reads };
+}
+
+function floodFigures(runs: FloodRun[]): Figure[] {
+  // An attempt that did not succeed counts as slower than any that did: so p95 < 2 s also means
+  // that at most 5 % failed.
+  const latencies = runs.map((run) =>
+    run.logins.map(({ ms, status }) => (is2xx(status) ? ms : Infinity)),
+  );
+  const p = (fraction: number) => median(latencies.map((run) => percentile(run, fraction)));
+  const logins = runs.flatMap((run) => run.logins);
+  const failed: Record<string, number> = {};
+  logins.filter(({ status }) => !is2xx(status)).forEach(({ status }) => tally(failed, status));
+  const other: Record<string, number> = {};
+  for (const { answers } of runs) {
+    for (const [status, count] of Object.entries(answers.other)) {
+      other[status] = (other[status] ?? 0) + count;
+    }
+  }
+  const p95 = p(0.95);
+  const reads = runs.map((run) => run.reads);
+  const readP99 = median(reads.map((result) => result.latency.p99));
+  return [
+    {
+      name: `POST /auth/login, right password, while ${FLOOD_IPS.length} IPs flood`,
+      requestsPerSecond: median(runs.map((run) => run.logins.length / run.seconds)),
+      p50: p(0.5),
+      p99: p(0.99),
+      p95,
+      max: Math.max(...logins.map(({ ms }) => ms)),
+      errors: logins.length - logins.filter(({ status }) => is2xx(status)).length,
+      succeeded: logins.filter(({ status }) => is2xx(status)).length,
+      attempts: logins.length,
+      failed,
+      flood: {
+        connections: runs[0].answers.connections,
+        requestsPerSecond: median(runs.map((run) => run.answers.requestsPerSecond)),
+        unauthorized: runs.reduce((sum, run) => sum + run.answers.unauthorized, 0),
+        shed: runs.reduce((sum, run) => sum + run.answers.shed, 0),
+        other,
+      },
+      target: 'p95 < 2 s',
+      met: p95 < 2000,
+    },
+    {
+      name: `GET /users/me while ${FLOOD_IPS.length} IPs flood logins`,
+      requestsPerSecond: median(reads.map((result) => result.requests.average)),
+      p50: median(reads.map((result) => result.latency.p50)),
+      p99: readP99,
+      errors: reads.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
+      target: 'p99 < 50 ms',
+      // autocannon leaves out the requests still waiting at the end: none answered is no figure.
+      met: reads.every((result) => result.requests.total > 0) && readP99 < 50,
+    },
+  ];
+}
+
+/**
+ * The login flood (see the header): a 2 s warm-up, then `runs` runs, each from an idle hashing
+ * queue; the seeded user's fresh access token for the reads, and emails no one registered, new in
+ * each sitting.
+ */
+async function loginFlood(base: string, email: string, opts: Options): Promise<Figure[]> {
+  const { accessToken } = await post(base, '/auth/login', {
+    email,
+    password: PASSWORD,
+    transport: 'body',
+  });
+  const sitting = randomBytes(6).toString('hex');
+  let sent = 0;
+  const unknownEmail = () => `flood-${sitting}-${++sent}@example.com`;
+  const quiet: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    quiet.push((await bystanderLogin(base, email)).ms);
+  }
+  const run = async (seconds: number) => {
+    const result = await floodRun(base, email, accessToken as string, seconds, unknownEmail);
+    const drained = await drain(base, email, median(quiet));
+    console.log(`login flood, ${seconds} s: the hashing queue drained in ${drained.toFixed(1)} s`);
+    return result;
+  };
+  await run(2);
+  const runs: FloodRun[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    runs.push(await run(opts.duration));
+  }
+  return floodFigures(runs);
 }
 
 async function main(): Promise<void> {
@@ -452,6 +763,9 @@ async function main(): Promise<void> {
         met: big.figure.p50 <= 1.2 * refresh.figure.p50,
       });
     }
+
+    figures.push(...(await loginFlood(base, email, opts)));
+    progress('login flood');
 
     const rss = rssMb(warden.pid!).peak;
     console.log(`\n${table(figures, rss)}\n`);

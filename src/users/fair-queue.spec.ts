@@ -87,4 +87,35 @@ describe(FairQueue.name, () => {
       await expect(sut.run('a', () => Promise.resolve('next'))).resolves.toBe('next');
     });
   });
+
+  describe('wouldTake', () => {
+    it('should say whether a task would be taken now, without taking it', async () => {
+      const { task, finish } = controlledTasks();
+      const sut = new FairQueue(1, 1);
+      expect(sut.wouldTake('flooder')).toBe(true);
+      const admitted = ['a1', 'a2'].map((name) => sut.run('flooder', task(name)));
+
+      expect(sut.wouldTake('flooder')).toBe(false);
+      expect(sut.wouldTake('owner')).toBe(false);
+      expect(() => sut.assertWouldTake('flooder')).toThrow(QueueFullError);
+      expect(sut.depth).toBe(1);
+      await finish('a1');
+      expect(sut.wouldTake('flooder')).toBe(true);
+      await finish('a2');
+      await Promise.all(admitted);
+    });
+
+    it("should take a lighter party's task in place of the heaviest party's newest", async () => {
+      const { task, finish } = controlledTasks();
+      const sut = new FairQueue(1, 2);
+      const admitted = ['a1', 'a2', 'a3'].map((name) => sut.run('flooder', task(name)));
+
+      expect(sut.wouldTake('owner')).toBe(true);
+      expect(sut.wouldTake('flooder')).toBe(false);
+      for (const name of ['a1', 'a2', 'a3']) {
+        await finish(name);
+      }
+      await Promise.all(admitted);
+    });
+  });
 });

@@ -35,6 +35,27 @@ export class FairQueue {
     return this.waitingCount;
   }
 
+  /**
+   * Whether a task of `party` would be taken now (run, or queued, possibly in the place of a
+   * heavier party's): lets a caller refuse before it does any work for a task the queue would shed.
+   */
+  wouldTake(party: string): boolean {
+    if (this.running < this.concurrency || this.waitingCount < this.capacity) {
+      return true;
+    }
+    const heaviest = this.heaviestParty();
+    return (
+      heaviest !== undefined && heaviest[1].length > (this.waiting.get(party)?.length ?? 0) + 1
+    );
+  }
+
+  /** Refuses, as `run` would, a task that the queue would not take now. */
+  assertWouldTake(party: string): void {
+    if (!this.wouldTake(party)) {
+      throw new QueueFullError(this.retryAfterSeconds());
+    }
+  }
+
   async run<T>(party: string, task: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency && this.waitingCount === 0) {
       this.running += 1;

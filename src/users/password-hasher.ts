@@ -27,6 +27,16 @@ export interface HashingLimits {
   queue: number;
 }
 
+/** The queue's refusal as the 503 the client gets; any other error as it is. */
+function asProblem(error: unknown): unknown {
+  return error instanceof QueueFullError
+    ? new ServiceUnavailableError(
+        'Too many password checks are waiting; try again shortly.',
+        error.retryAfterSeconds,
+      )
+    : error;
+}
+
 /** Who asks for a hash, for fairness: a client address (IPv6 by /64), or a name such as `cli`. */
 export type HashingParty = string | null;
 
@@ -56,6 +66,18 @@ export class PasswordHasher implements OnModuleInit {
     return this.queue.depth;
   }
 
+  /**
+   * Answers 503 at once when a hash for `party` would be shed: a sign-in checks this before it
+   * reads or counts anything, so a flood that the queue cannot take costs next to nothing.
+   */
+  assertCanHash(party: HashingParty): void {
+    try {
+      this.queue.assertWouldTake(this.partyKey(party));
+    } catch (error) {
+      throw asProblem(error);
+    }
+  }
+
   hash(password: string, party: HashingParty): Promise<string> {
     return this.bounded(party, () => this.hashNow(password));
   }
@@ -82,16 +104,14 @@ export class PasswordHasher implements OnModuleInit {
 
   private async bounded<T>(party: HashingParty, work: () => Promise<T>): Promise<T> {
     try {
-      return await this.queue.run(party ? normalizeIp(party) : 'unknown', work);
+      return await this.queue.run(this.partyKey(party), work);
     } catch (error) {
-      if (error instanceof QueueFullError) {
-        throw new ServiceUnavailableError(
-          'Too many password checks are waiting; try again shortly.',
-          error.retryAfterSeconds,
-        );
-      }
-      throw error;
+      throw asProblem(error);
     }
+  }
+
+  private partyKey(party: HashingParty): string {
+    return party ? normalizeIp(party) : 'unknown';
   }
 
   private hashNow(password: string): Promise<string> {

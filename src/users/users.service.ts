@@ -32,11 +32,17 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
+  /** Answers 503 at once, before any work, when a password check for `party` would be shed. */
+  assertCanCheckPassword(party: HashingParty): void {
+    this.hasher.assertCanHash(party);
+  }
+
   async register(
     { email, password, displayName }: Registration,
     party: HashingParty,
   ): Promise<UserAccount> {
     assertPasswordAcceptable(password);
+    this.hasher.assertCanHash(party);
     return this.users.insert({
       email: canonicalEmail(email),
       passwordHash: await this.hasher.hash(password, party),

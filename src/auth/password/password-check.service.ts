@@ -25,6 +25,7 @@ export class PasswordCheck {
   /** The account, if `password` is its current one; 401 `invalid_credentials` otherwise. */
   async verify(userId: string, password: string, client: ClientInfo): Promise<UserAccount> {
     await this.limiter.consume('passwordCheck', userId);
+    this.users.assertCanCheckPassword(client.ip);
     const candidate = await this.users.findPasswordCandidateById(userId);
     const { account } = candidate;
     if (!account) {

@@ -39,6 +39,7 @@ export class PasswordSignIn {
     deviceToken: string | undefined,
     client: ClientInfo,
   ): Promise<IssuedSession> {
+    this.users.assertCanCheckPassword(client.ip);
     const candidate = await this.users.findPasswordCandidate(email);
     const device = deviceToken ? this.tokens.verifyDeviceToken(deviceToken) : undefined;
     const deviceId =
