@@ -73,8 +73,9 @@ async function readPassword(io: CliIo): Promise<string> {
 }
 
 async function createAdmin(email: string, io: CliIo): Promise<void> {
+  // Silent: a failure is reported once, by runCli, in the operator's terms (no Nest stack trace).
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(parseEnv(io.env)), {
-    logger: ['error'],
+    logger: false,
     abortOnError: false,
   });
   try {

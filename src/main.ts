@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 
 import { ConfigValidationError } from 'src/config/env.schema';
 import { createApp } from 'src/create-app';
+import { DatabaseConnectionError } from 'src/database/connection-failures';
 import { DatabaseInUseError } from 'src/database/pglite-driver';
 
 async function main(): Promise<void> {
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   // Problems for the operator to fix: say what is wrong, without a stack trace.
   const operatorError =
-    error instanceof ConfigValidationError || error instanceof DatabaseInUseError;
+    error instanceof ConfigValidationError ||
+    error instanceof DatabaseConnectionError ||
+    error instanceof DatabaseInUseError;
   console.error(operatorError ? error.message : error);
   process.exit(1);
 });

@@ -3,14 +3,32 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 /**
- * JSON logs with pino: one line per request (its id, method, path, status and duration) and the
- * application's own messages. Never a token, cookie, password or body: requests are logged from
- * the fields named here only.
+ * What a log line says of a request, wherever one is logged under `req` (by us or by Fastify):
+ * method, path, route pattern and client address. Never a header, cookie, body or query string:
+ * a client that puts a token in the query string must not get it logged.
+ */
+function serializeRequest(request: FastifyRequest) {
+  const queryAt = request.url.indexOf('?');
+  return {
+    method: request.method,
+    url: queryAt === -1 ? request.url : request.url.slice(0, queryAt),
+    route: request.routeOptions?.url,
+    ip: request.clientAddress,
+  };
+}
+
+/**
+ * JSON logs with pino: one line per request (its id, method, path, route, client address, status
+ * and duration) and the application's own messages.
  */
 export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
   // Written asynchronously: under load, lines that queue up behind a write go out together (and
-  // are flushed on exit), instead of one write(2) per request.
-  return pino({ level }, destination ?? pino.destination({ dest: 1, sync: false }));
+  // are flushed on exit), instead of one write(2) per request. Fastify gives its own serializers
+  // to the logger it is handed, except for those the logger already has: this one for `req`.
+  return pino(
+    { level, serializers: { req: serializeRequest } },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
 }
 
 /** One line per request, when its response has been sent (Fastify's default is two). */
@@ -22,12 +40,9 @@ export class OneLinePerRequest extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    // The path only: a client that puts a token in the query string must not get it logged.
-    const queryAt = request.url.indexOf('?');
-    const path = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
     const line = {
-      req: { method: request.method, url: path, remoteAddress: request.ip },
-      res: { statusCode: reply.statusCode },
+      req: request,
+      res: reply,
       responseTime: Math.round(reply.elapsedTime * 10) / 10,
     };
     if (error || reply.statusCode >= 500) {

@@ -11,7 +11,7 @@ import { RedisConnection } from 'src/redis/redis-connection';
     {
       provide: RedisConnection,
       inject: [APP_CONFIG],
-      useFactory: ({ redis }: AppConfig) => (redis ? RedisConnection.connect(redis) : null),
+      useFactory: ({ redis }: AppConfig) => (redis ? RedisConnection.create(redis) : null),
     },
   ],
   exports: [RedisConnection],
