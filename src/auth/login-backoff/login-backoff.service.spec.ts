@@ -51,8 +51,7 @@ describe(LoginBackoff.name, () => {
       const waits: string[] = [];
       for (let [offset, attempt] = [0, 0]; attempt < 7; attempt++) {
         const error = (await sut.reserve(key).catch((caught: unknown) => caught)) as
-          | TooManyRequestsError
-          | undefined;
+          TooManyRequestsError | undefined;
         const wait = Number(error?.headers['Retry-After']);
         waits.push(String(wait));
         offset += wait;
