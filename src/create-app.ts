@@ -98,11 +98,12 @@ export async function createApp(
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, SECURITY_HEADERS);
   const fastify = app.getHttpAdapter().getInstance();
+  // The request id first: the hooks after it may answer the request at once.
+  echoRequestId(fastify);
   decorateClientAddress(fastify);
   neverCachedByDefault(fastify);
   acceptJsonBodiesOnly(fastify);
   answerHttpProtocolErrors(fastify);
-  echoRequestId(fastify);
   closeConnectionsOnShutdown(fastify);
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,

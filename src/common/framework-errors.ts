@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -14,19 +15,30 @@ import { PROBLEM_CONTENT_TYPE } from 'src/common/problem-details.filter';
 import { toProblemResponse } from 'src/common/problem-details';
 
 /**
+ * The headers every response carries, for the answers written here, before or without the hooks
+ * that add them to every other response (helmet's, the request id's, the cache default's).
+ */
+const BASELINE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+/**
  * Fastify answers some requests before any route, and so Nest, sees them: a path that is not valid
  * percent-encoding, or a path parameter over the router's length limit. Neither path can name a
  * resource, so both are the `not_found` problem that any other unknown path gets.
  */
 export function answerUnroutableRequest(
   error: FastifyError,
-  _request: FastifyRequest,
+  request: FastifyRequest,
   reply: FastifyReply,
 ): void {
   const unroutable = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
   const { problem } = toProblemResponse(unroutable ? new NotFoundError() : error);
   void reply
     .status(problem.status)
+    .headers({ ...BASELINE_HEADERS, 'x-request-id': request.id })
     .header('content-type', PROBLEM_CONTENT_TYPE)
     .send(JSON.stringify(problem));
 }
@@ -49,11 +61,19 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
         : new BadRequestException();
   const { problem } = toProblemResponse(exception);
   const body = JSON.stringify(problem);
+  const headers = {
+    ...BASELINE_HEADERS,
+    'x-request-id': randomUUID(),
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  };
   socket.end(
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
-      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
+      Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('') +
+      '\r\n' +
       body,
   );
 }
@@ -72,6 +92,8 @@ export function answerHttpProtocolErrors(fastify: FastifyInstance): void {
     const { problem } = toProblemResponse(new HttpException('', HttpStatus.EXPECTATION_FAILED));
     const body = JSON.stringify(problem);
     response.writeHead(problem.status, {
+      ...BASELINE_HEADERS,
+      'x-request-id': randomUUID(),
       'content-type': PROBLEM_CONTENT_TYPE,
       'content-length': Buffer.byteLength(body),
       connection: 'close',

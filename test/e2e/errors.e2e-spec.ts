@@ -178,11 +178,21 @@ describe('error responses', () => {
       '417 Expectation Failed',
       'expectation_failed',
     ],
+    [
+      'whose path is not valid percent-encoding',
+      'GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      '404 Not Found',
+      'not_found',
+    ],
   ])('should answer a request %s with a problem', async (_case, request, status, code) => {
     const { head, body } = await rawExchange(request);
 
     expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status}\r\n`));
     expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    // The headers of every response, also on those answered before any hook runs.
+    expect(head).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+    expect(head).toMatch(/\r\nreferrer-policy: no-referrer\r\n/i);
+    expect(head).toMatch(/\r\nx-request-id: [\w.:-]+\r\n/i);
     expect(JSON.parse(body)).toMatchObject({ code });
   });
 
