@@ -1,6 +1,8 @@
 // Jest runs on Node 20, whose Jest runtime cannot load ES modules untransformed. @swc/jest compiles
 // the TypeScript sources and the ESM-only packages (NestJS 12, jose, ...) to CommonJS; type checking
 // is left to `npm run typecheck`.
+const { availableParallelism } = require('node:os');
+
 const swc = (syntax) => [
   '@swc/jest',
   {
@@ -46,6 +48,12 @@ module.exports = {
     '^libs/(.*)$': '<rootDir>/libs/$1',
     '^examples/(.*)$': '<rootDir>/examples/$1',
   },
+  // Jest's default, one worker fewer than the cores, is one worker on a 2-core machine such as CI's,
+  // and one worker means every spec file runs in the Jest process, one after another. The e2e specs
+  // spend much of their time waiting (argon2 in the thread pool, timers, the database), so two
+  // workers there take about two thirds of the time. Larger machines keep the default.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 30_000,
 };
