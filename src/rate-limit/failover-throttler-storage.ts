@@ -1,4 +1,5 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
 import { FixedWindowThrottlerStorage } from 'src/rate-limit/fixed-window-storage';
@@ -8,7 +9,7 @@ import type { RedisConnection } from 'src/redis/redis-connection';
  * Rate-limit counters in Redis, shared by all instances; while Redis is unreachable, counted in
  * this process instead, so requests are still limited (per instance) and never fail for it.
  */
-export class FailoverThrottlerStorage implements ThrottlerStorage {
+export class FailoverThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly shared: ThrottlerStorageRedisService;
   private readonly local = new FixedWindowThrottlerStorage();
 
@@ -32,5 +33,9 @@ export class FailoverThrottlerStorage implements ThrottlerStorage {
       }
     }
     return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  onApplicationShutdown(): void {
+    this.local.onApplicationShutdown();
   }
 }

@@ -1,3 +1,4 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
 interface Window {
@@ -13,7 +14,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * the same semantics as the Redis storage. (@nestjs/throttler's own in-memory storage keeps a
  * timestamp per request, so its memory and its time per request grow with the limit.)
  */
-export class FixedWindowThrottlerStorage implements ThrottlerStorage {
+export class FixedWindowThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly windows = new Map<string, Window>();
   private readonly sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
 
@@ -44,7 +45,8 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage {
     });
   }
 
-  close(): void {
+  /** Nest calls it on shutdown (the storage is the throttler's provider): the sweep stops. */
+  onApplicationShutdown(): void {
     clearInterval(this.sweeper);
   }
 

@@ -1,3 +1,4 @@
+import { setClockAhead } from 'test/support/clock';
 import { setCookies } from 'test/support/cookies';
 import { PASSWORD, registerUser, uniqueEmail } from 'test/support/factories';
 import { claimsOf } from 'test/support/jwt';
@@ -32,6 +33,15 @@ describe('brute force', () => {
     await t.close();
   });
 
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  /** Stops the application's clock: no backoff wait ends while a spec's requests are in flight. */
+  function freezeClock(): void {
+    setClockAhead(t.app, 0);
+  }
+
   function login(
     email: string,
     password: string,
@@ -46,6 +56,7 @@ describe('brute force', () => {
   describe('concurrent guesses for one account', () => {
     it('should check at most LOGIN_BACKOFF_AFTER + 2 passwords of 200 guesses from 20 addresses', async () => {
       const { email } = await registerUser(t.http);
+      freezeClock();
 
       const statuses = await Promise.all(
         Array.from({ length: 200 }, async (_, i) => {
@@ -64,6 +75,7 @@ describe('brute force', () => {
 
     it('should treat an email without an account alike', async () => {
       const email = uniqueEmail('nobody');
+      freezeClock();
 
       const statuses = await Promise.all(
         Array.from({ length: 60 }, async (_, i) => (await login(email, `${WRONG} ${i}`)).status),
@@ -76,6 +88,7 @@ describe('brute force', () => {
   describe('the current password outside login', () => {
     it('should check at most RATE_LIMIT_PASSWORD_CHECK of 300 concurrent guesses with one access token', async () => {
       const user = await registerUser(t.http);
+      freezeClock();
       const guesses = Array.from({ length: 300 }, (_, i) => `${WRONG} ${i}`);
       guesses.push(user.password);
 

@@ -1,3 +1,7 @@
+import { getStorageToken } from '@nestjs/throttler';
+
+import { FixedWindowThrottlerStorage } from 'src/rate-limit/fixed-window-storage';
+
 import { registerUser, uniqueEmail } from 'test/support/factories';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
@@ -111,5 +115,17 @@ describe('rate limits', () => {
 
       await wrongLogin(t, email, '203.0.113.2').expect(401);
     });
+  });
+
+  it('should stop the in-process counters when the application shuts down', async () => {
+    const t = await startTestApp({ REDIS_URL: '' });
+    const storage = t.app.get(getStorageToken());
+    expect(storage).toBeInstanceOf(FixedWindowThrottlerStorage);
+    const stopped = jest.spyOn(storage as FixedWindowThrottlerStorage, 'onApplicationShutdown');
+
+    await t.close();
+
+    // Its sweep timer would otherwise keep the whole application in memory.
+    expect(stopped).toHaveBeenCalledTimes(1);
   });
 });
