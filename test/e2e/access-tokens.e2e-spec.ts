@@ -100,10 +100,13 @@ describe('access tokens', () => {
       exp: claims.iat! + 900,
       roles: ['user'],
       email_verified: false,
-      auth_time: claims.iat,
+      auth_time: expect.any(Number) as unknown,
       acr: 'aal1',
       amr: ['pwd'],
     });
+    // The password was checked just before the token was signed.
+    expect(claims.iat! - (claims.auth_time as number)).toBeGreaterThanOrEqual(0);
+    expect(claims.iat! - (claims.auth_time as number)).toBeLessThanOrEqual(5);
   });
 
   it('should keep the assurance and auth_time of the sign-in across refreshes', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -30,6 +30,10 @@ describe('administration', () => {
   const stdinAdminEmail = uniqueEmail('admin-stdin');
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof login>>;
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   describe('npm run cli -- create-admin', () => {
     it('should create an administrator with the password from WARDEN_ADMIN_PASSWORD', async () => {
