@@ -243,9 +243,11 @@ async function seedSessions(databaseUrl: string, userId: string, total: number):
     const missing = total - Number(rows[0].count);
     if (missing > 0) {
       await client.query(
-        `INSERT INTO sessions (id, user_id, refresh_jti_hash, created_at, last_used_at, idle_expires_at, expires_at)
+        `INSERT INTO sessions (id, user_id, refresh_jti_hash, created_at, last_used_at,
+                               idle_expires_at, expires_at, acr, amr, auth_time)
          SELECT gen_random_uuid(), $1, sha256(convert_to(gen_random_uuid()::text, 'UTF8')),
-                now(), now(), now() + interval '7 days', now() + interval '30 days'
+                now(), now(), now() + interval '7 days', now() + interval '30 days',
+                'aal1', '{pwd}', now()
          FROM generate_series(1, $2)`,
         [userId, missing],
       );

@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +15,7 @@ import { closeConnectionsOnShutdown } from 'src/common/graceful-shutdown';
 import { acceptJsonBodiesOnly, MAX_BODY_BYTES } from 'src/common/json-body';
 import { createLogger, OneLinePerRequest, PinoLoggerService } from 'src/common/logging';
 import { echoRequestId, requestIdOf } from 'src/common/request-id';
+import { sendSecurityHeaders } from 'src/common/security-headers';
 import { parseEnv, readProcessEnv, type AppConfig } from 'src/config/env.schema';
 import { setUpSwagger } from 'src/swagger';
 
@@ -25,33 +25,6 @@ export interface CreateAppOptions {
   /** Where the JSON logs go; standard output by default. */
   logDestination?: DestinationStream;
 }
-
-/**
- * Every response says nosniff and no-referrer and denies framing; HTML (Swagger UI) gets a CSP
- * without third-party or inline scripts. HSTS is the TLS terminator's to send.
- */
-const SECURITY_HEADERS = {
-  hsts: false,
-  referrerPolicy: { policy: 'no-referrer' },
-  frameguard: { action: 'deny' },
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      baseUri: ["'self'"],
-      connectSrc: ["'self'"],
-      fontSrc: ["'self'", 'data:'],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-      imgSrc: ["'self'", 'data:'],
-      objectSrc: ["'none'"],
-      scriptSrc: ["'self'"],
-      scriptSrcAttr: ["'none'"],
-      // Swagger UI's page and components style themselves inline.
-      styleSrc: ["'self'", "'unsafe-inline'"],
-    },
-  },
-} as const;
 
 /**
  * Responses are personal (tokens, profiles, sessions) unless a route says otherwise (the JWKS is
@@ -96,10 +69,10 @@ export async function createApp(
   });
   app.enableShutdownHooks();
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet, SECURITY_HEADERS);
   const fastify = app.getHttpAdapter().getInstance();
-  // The request id first: the hooks after it may answer the request at once.
+  // The request id and the security headers first: the hooks after them may answer at once.
   echoRequestId(fastify);
+  sendSecurityHeaders(fastify);
   decorateClientAddress(fastify);
   neverCachedByDefault(fastify);
   acceptJsonBodiesOnly(fastify);

@@ -13,16 +13,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { NotFoundError } from 'src/common/app-error';
 import { PROBLEM_CONTENT_TYPE } from 'src/common/problem-details.filter';
 import { toProblemResponse } from 'src/common/problem-details';
+import { SECURITY_HEADERS } from 'src/common/security-headers';
 
 /**
  * The headers every response carries, for the answers written here, before or without the hooks
- * that add them to every other response (helmet's, the request id's, the cache default's).
+ * that add them to every other response (the security headers, the request id, the cache default).
  */
-const BASELINE_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
+const BASELINE_HEADERS = { ...SECURITY_HEADERS, 'cache-control': 'no-store' };
 
 /**
  * Fastify answers some requests before any route, and so Nest, sees them: a path that is not valid

@@ -61,20 +61,21 @@ export class UsersService {
   }
 
   /**
-   * Whether `password` is the candidate's; an unknown account costs the same argon2 work as a
-   * wrong password. A right password hashed with older parameters is hashed again.
+   * The candidate's account if `password` is its password, undefined otherwise; an unknown account
+   * costs the same argon2 work as a wrong password. A right password hashed with older parameters
+   * is hashed again.
    */
   async checkPassword(
     { account, passwordHash }: PasswordCandidate,
     password: string,
     party: HashingParty,
-  ): Promise<boolean> {
+  ): Promise<UserAccount | undefined> {
     if (!account || !passwordHash) {
       await this.hasher.verifyDecoy(password, party);
-      return false;
+      return undefined;
     }
     if (!(await this.hasher.verify(passwordHash, password, party))) {
-      return false;
+      return undefined;
     }
     if (this.hasher.needsRehash(passwordHash)) {
       await this.users.rehashPassword(
@@ -83,7 +84,7 @@ export class UsersService {
         await this.hasher.hash(password, party),
       );
     }
-    return true;
+    return account;
   }
 
   /**

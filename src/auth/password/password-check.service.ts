@@ -32,10 +32,11 @@ export class PasswordCheck {
       throw new InvalidAccessTokenError('The account of this access token no longer exists.');
     }
     await this.backoff.reserve({ account: account.email });
-    if (!(await this.users.checkPassword(candidate, password, client.ip))) {
+    const checked = await this.users.checkPassword(candidate, password, client.ip);
+    if (!checked) {
       throw new WrongPasswordError();
     }
-    await this.backoff.clear([{ account: account.email }]);
-    return account;
+    await this.backoff.clear([{ account: checked.email }]);
+    return checked;
   }
 }

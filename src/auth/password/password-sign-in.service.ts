@@ -47,11 +47,12 @@ export class PasswordSignIn {
         ? device.deviceId
         : undefined;
     await this.backoff.reserve(deviceId ? { device: deviceId } : { account: email });
-    if (!(await this.users.checkPassword(candidate, password, client.ip))) {
+    const user = await this.users.checkPassword(candidate, password, client.ip);
+    if (!user) {
       await this.audit.record('login_failed', { userId: candidate.account?.id, ...client });
       throw new InvalidCredentialsError();
     }
-    return this.issuer.issue(this.authenticated(candidate.account!), { client, deviceId }, 'login');
+    return this.issuer.issue(this.authenticated(user), { client, deviceId }, 'login');
   }
 
   private authenticated(user: UserAccount): AuthenticationResult {
