@@ -5,8 +5,7 @@ import { AuditService } from 'src/audit/audit.service';
 import { Clock } from 'src/common/clock';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
-
-const BATCH_SIZE = 1_000;
+import { deleteInBatches } from 'src/database/batches';
 
 /**
  * Deletes security events older than AUDIT_RETENTION, in batches, so that anonymous failed logins
@@ -37,12 +36,7 @@ export class AuditRetentionJob {
   /** Returns how many events were deleted. */
   async run(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - this.retentionMs);
-    let total = 0;
-    let deleted: number;
-    do {
-      deleted = await this.audit.deleteBefore(cutoff, BATCH_SIZE);
-      total += deleted;
-    } while (deleted === BATCH_SIZE);
+    const total = await deleteInBatches((limit) => this.audit.deleteBefore(cutoff, limit));
     if (total > 0) {
       this.logger.log(`Deleted ${total} security events from before ${cutoff.toISOString()}`);
     }

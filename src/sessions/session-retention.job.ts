@@ -4,10 +4,9 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from 'src/common/clock';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
+import { deleteInBatches } from 'src/database/batches';
 import { SessionRevocationsRepository } from 'src/sessions/session-revocations.repository';
 import { SessionsRepository } from 'src/sessions/sessions.repository';
-
-const BATCH_SIZE = 1_000;
 
 /** A revocation is recorded as long as an access token of its session could still be valid, and then some. */
 const REVOCATION_RECORD_MARGIN_MS = 3600 * 1000;
@@ -47,23 +46,12 @@ export class SessionRetentionJob {
   async run(): Promise<number> {
     const now = this.clock.now().getTime();
     const cutoff = new Date(now - this.retentionMs);
-    const total = await inBatches((limit) => this.sessions.deleteEndedBefore(cutoff, limit));
+    const total = await deleteInBatches((limit) => this.sessions.deleteEndedBefore(cutoff, limit));
     if (total > 0) {
       this.logger.log(`Deleted ${total} sessions that ended before ${cutoff.toISOString()}`);
     }
     const recordCutoff = new Date(now - this.revocationRecordMs);
-    await inBatches((limit) => this.revocations.deleteRecordedBefore(recordCutoff, limit));
+    await deleteInBatches((limit) => this.revocations.deleteRecordedBefore(recordCutoff, limit));
     return total;
   }
-}
-
-/** Runs a batched delete until a batch comes back short; returns how many rows went. */
-async function inBatches(deleteBatch: (limit: number) => Promise<number>): Promise<number> {
-  let total = 0;
-  let deleted: number;
-  do {
-    deleted = await deleteBatch(BATCH_SIZE);
-    total += deleted;
-  } while (deleted === BATCH_SIZE);
-  return total;
 }

@@ -32,19 +32,16 @@ describe(SessionsService.name, () => {
     jest.restoreAllMocks();
   });
 
+  function openFor(user: { id: string; passwordVersion: number }, first = jti()) {
+    return sut.start({ user, jti: first, client, acr: 'aal1', amr: ['pwd'], authTime: new Date() });
+  }
+
   async function newSession() {
     const user = await t.app
       .get(UsersService)
       .register({ email: uniqueEmail(), password: PASSWORD }, null);
     const first = jti();
-    const session = await sut.start({
-      user,
-      jti: first,
-      client,
-      acr: 'aal1',
-      amr: ['pwd'],
-      authTime: new Date(),
-    });
+    const session = await openFor(user, first);
     return { user, jti: first, ref: { sessionId: session!.id, userId: user.id } };
   }
 
@@ -54,14 +51,7 @@ describe(SessionsService.name, () => {
         .get(UsersService)
         .register({ email: uniqueEmail(), password: PASSWORD }, null);
 
-      const session = await sut.start({
-        user: { id: user.id, passwordVersion: user.passwordVersion + 1 },
-        jti: jti(),
-        client,
-        acr: 'aal1',
-        amr: ['pwd'],
-        authTime: new Date(),
-      });
+      const session = await openFor({ id: user.id, passwordVersion: user.passwordVersion + 1 });
 
       expect(session).toBeUndefined();
     });
@@ -127,22 +117,8 @@ describe(SessionsService.name, () => {
   describe('revokeAllOfUser', () => {
     it('should end every session but the one kept, and record one event per session for an admin', async () => {
       const { user, ref } = await newSession();
-      const second = await sut.start({
-        user,
-        jti: jti(),
-        client,
-        acr: 'aal1',
-        amr: ['pwd'],
-        authTime: new Date(),
-      });
-      const third = await sut.start({
-        user,
-        jti: jti(),
-        client,
-        acr: 'aal1',
-        amr: ['pwd'],
-        authTime: new Date(),
-      });
+      const second = await openFor(user);
+      const third = await openFor(user);
 
       const revoked = await sut.revokeAllOfUser(user.id, 'admin', { client, except: third!.id });
 
