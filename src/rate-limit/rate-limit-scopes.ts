@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { RateLimitVariable } from 'src/config/env.schema';
 
 /** What a limit counts per: the client address, the address and the email of the body, or a user. */
@@ -37,3 +39,11 @@ export type RouteScope = ScopesThat<'routes'>;
 
 /** The scopes a service counts with `RateLimiter.consume`. */
 export type ServiceScope = ScopesThat<'service'>;
+
+/**
+ * The storage key of one scope's counter for one client (an address, an address and an email, a
+ * user), whatever the route: hashed, so stored keys never contain an email.
+ */
+export function counterKey(scope: string, tracker: string): string {
+  return createHash('sha256').update(`${scope}|${tracker}`).digest('base64url');
+}

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import { Module, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerModule, type ThrottlerOptions } from '@nestjs/throttler';
@@ -11,6 +9,7 @@ import { FailoverThrottlerStorage } from 'src/rate-limit/failover-throttler-stor
 import { FixedWindowThrottlerStorage } from 'src/rate-limit/fixed-window-storage';
 import { RATE_LIMIT_SCOPES_METADATA } from 'src/rate-limit/rate-limit.decorator';
 import {
+  counterKey,
   RATE_LIMIT_SCOPES,
   type RateLimitKey,
   type RateLimitScopeName,
@@ -27,14 +26,6 @@ function routeScopes(context: ExecutionContext): RouteScope[] {
   return (
     reflector.get<RouteScope[] | undefined>(RATE_LIMIT_SCOPES_METADATA, context.getHandler()) ?? []
   );
-}
-
-/**
- * One counter per limit and client, whatever the route: the global limit spans all routes, and
- * login and register share the login limit. Hashed, so stored keys never contain an email.
- */
-function counterKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-  return createHash('sha256').update(`${throttlerName}|${tracker}`).digest('base64url');
 }
 
 /** The client address, IPv6 by /64 (one host usually holds the whole prefix). */
@@ -83,7 +74,9 @@ function throttler(name: RequestScope, config: AppConfig): ThrottlerOptions {
       useFactory: (config: AppConfig, redis: RedisConnection | null) => ({
         storage: redis ? new FailoverThrottlerStorage(redis) : new FixedWindowThrottlerStorage(),
         setHeaders: false,
-        generateKey: counterKey,
+        // One counter per limit and client, whatever the route: the global limit spans all
+        // routes, and login and register share the login limit.
+        generateKey: (_context, tracker, throttlerName) => counterKey(throttlerName, tracker),
         throttlers: (Object.keys(RATE_LIMIT_SCOPES) as RateLimitScopeName[])
           .filter((name): name is RequestScope => RATE_LIMIT_SCOPES[name].applies !== 'service')
           .map((name) => throttler(name, config)),

@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-
 import { Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 
 import { TooManyRequestsError } from 'src/common/app-error';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
-import { RATE_LIMIT_SCOPES, type ServiceScope } from 'src/rate-limit/rate-limit-scopes';
+import { counterKey, RATE_LIMIT_SCOPES, type ServiceScope } from 'src/rate-limit/rate-limit-scopes';
 
 /**
  * The limits a service counts itself, where the key is known only inside (a user, after the access
@@ -23,9 +21,8 @@ export class RateLimiter {
   async consume(scope: ServiceScope, key: string): Promise<void> {
     const { limit, windowSeconds } = this.config.rateLimits[RATE_LIMIT_SCOPES[scope].variable];
     const windowMs = windowSeconds * 1000;
-    const counter = createHash('sha256').update(`${scope}|${key}`).digest('base64url');
     const { isBlocked, timeToBlockExpire } = await this.storage.increment(
-      counter,
+      counterKey(scope, key),
       windowMs,
       limit,
       windowMs,

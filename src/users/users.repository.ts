@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 
 import { Sql, type Statement } from 'src/database/sql';
 import { UserEntity } from 'src/users/user.entity';
@@ -57,6 +57,13 @@ const FIND_WITH_PASSWORD_BY_EMAIL: Statement = {
 
 const FIND_WITH_PASSWORD_BY_ID: Statement = {
   text: `SELECT ${ACCOUNT_COLUMNS}, password_hash FROM users WHERE id = $1`,
+};
+
+/** On the path of every registration. */
+const INSERT: Statement = {
+  name: 'users_insert',
+  text: `INSERT INTO users (email, password_hash, display_name) VALUES ($1, $2, $3)
+         RETURNING ${ACCOUNT_COLUMNS}`,
 };
 
 const UPDATE_PROFILE: Statement = {
@@ -117,21 +124,14 @@ export class UsersRepository {
   /** Two registrations racing for one email: the unique index decides, the loser gets 409. */
   async insert(user: NewUser): Promise<UserAccount> {
     try {
-      const saved = await this.orm.save(this.orm.create(user));
-      return {
-        id: saved.id,
-        email: saved.email,
-        displayName: saved.displayName,
-        roles: saved.roles,
-        emailVerified: Boolean(saved.emailVerifiedAt),
-        passwordVersion: saved.passwordVersion,
-        createdAt: saved.createdAt,
-      };
+      const [row] = await this.sql.rows<AccountRow>(INSERT, [
+        user.email,
+        user.passwordHash,
+        user.displayName,
+      ]);
+      return toAccount(row);
     } catch (error) {
-      if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
-      ) {
+      if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) {
         throw new EmailTakenError();
       }
       throw error;
