@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 
+import { AccountModule } from 'src/account/account.module';
 import { AdminModule } from 'src/admin/admin.module';
 import { AuditModule } from 'src/audit/audit.module';
 import { AuthModule } from 'src/auth/auth.module';
@@ -38,6 +39,7 @@ export class AppModule {
         SessionsModule,
         AuditModule,
         AuthModule,
+        AccountModule,
         AdminModule,
         HealthModule,
       ],

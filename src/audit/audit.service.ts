@@ -6,7 +6,7 @@ import { LessThan, type FindOptionsWhere, type Repository } from 'typeorm';
 import { AuthEventEntity, type AuthEventType } from 'src/audit/auth-event.entity';
 import type { ClientInfo } from 'src/common/client-info.decorator';
 import { Clock } from 'src/common/clock';
-import { Sql, type Statement } from 'src/database/sql';
+import { Sql, type SqlExecutor, type Statement } from 'src/database/sql';
 
 export interface AuthEventContext extends ClientInfo {
   userId?: string | null;
@@ -33,6 +33,10 @@ const INSERT_EVENT: Statement = {
   name: 'auth_events_insert',
   text: `INSERT INTO auth_events (type, user_id, session_id, ip, user_agent, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)`,
+};
+
+const DELETE_OF_USER: Statement = {
+  text: `DELETE FROM auth_events WHERE user_id = $1`,
 };
 
 const DELETE_BEFORE: Statement = {
@@ -69,6 +73,11 @@ export class AuditService {
     ]);
     // Listeners run on their own: a failing or slow one never holds up or breaks authentication.
     this.emitter.emit(`${AUTH_EVENT_PREFIX}${type}`, event);
+  }
+
+  /** Deletes every event of a user whose account is being deleted. */
+  async forgetUser(userId: string, db: SqlExecutor = this.sql): Promise<void> {
+    await db.rowCount(DELETE_OF_USER, [userId]);
   }
 
   /** Deletes up to `limit` of the oldest events from before `cutoff`; returns how many. */

@@ -10,6 +10,13 @@ export const AUTH_EVENT_TYPES = [
   'password_changed',
   'refresh_reuse_detected',
   'profile_updated',
+  'email_verified',
+  'password_reset_requested',
+  'password_reset',
+  'email_changed',
+  'account_disabled',
+  'account_enabled',
+  'account_deleted',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
@@ -22,7 +29,10 @@ export class AuthEventEntity {
   @Column({ type: 'varchar', length: 32 })
   type!: AuthEventType;
 
-  /** Null for a failed login with an email that has no account. */
+  /**
+   * Null for a failed login with an email that has no account. Not a foreign key: an account's
+   * `account_deleted` event outlives it.
+   */
   @Column({ name: 'user_id', type: 'uuid', nullable: true })
   userId!: string | null;
 

@@ -26,6 +26,7 @@ import { RefreshService } from 'src/auth/refresh.service';
 import { SignOutService } from 'src/auth/sign-out.service';
 import type { RefreshTokenClaims } from 'src/auth/strategies/jwt-refresh.strategy';
 import { TokenTransport } from 'src/auth/token-transport';
+import { AllowUnverifiedEmail } from 'src/common/unverified-email.decorator';
 import { Client, type ClientInfo } from 'src/common/client-info.decorator';
 import { CurrentUser, type AuthenticatedUser } from 'src/common/current-user.decorator';
 import {
@@ -133,6 +134,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @AllowUnverifiedEmail()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth(ACCESS_TOKEN_SCHEME)
   @ApiOperation({ summary: 'End every session of the signed-in user, this one included' })

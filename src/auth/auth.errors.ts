@@ -53,3 +53,21 @@ export class CsrfRejectedError extends AppError {
     );
   }
 }
+
+/** A right password (or other proof) for an account an administrator has disabled. */
+export class AccountDisabledError extends AppError {
+  constructor() {
+    super(HttpStatus.FORBIDDEN, 'account_disabled', 'This account has been disabled.');
+  }
+}
+
+/** EMAIL_VERIFICATION=required, and the token's user has not verified their address yet. */
+export class EmailNotVerifiedError extends AppError {
+  constructor() {
+    super(
+      HttpStatus.FORBIDDEN,
+      'email_not_verified',
+      'Verify your email address first: follow the link in the mail Warden sent you.',
+    );
+  }
+}

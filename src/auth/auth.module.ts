@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 
+import { AccountMailModule } from 'src/account/account-mail.module';
 import { AuditModule } from 'src/audit/audit.module';
 import { AuthController } from 'src/auth/auth.controller';
 import { JwtAccessGuard } from 'src/auth/guards/jwt-access.guard';
@@ -42,6 +43,7 @@ import { UsersModule } from 'src/users/users.module';
     SessionsModule,
     AuditModule,
     RateLimitModule,
+    AccountMailModule,
   ],
   controllers: [PasswordSignInController, AuthController, PasswordChangeController, JwksController],
   providers: [
@@ -66,6 +68,13 @@ import { UsersModule } from 'src/users/users.module';
     JwtRefreshGuard,
     JwtAccessGuard,
   ],
-  exports: [AccessTokenService, TokenService, SessionIssuer, JwtAccessGuard],
+  exports: [
+    AccessTokenService,
+    TokenService,
+    SessionIssuer,
+    JwtAccessGuard,
+    PasswordCheck,
+    LoginBackoff,
+  ],
 })
 export class AuthModule {}

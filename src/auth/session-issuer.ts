@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { AuditService } from 'src/audit/audit.service';
-import { InvalidCredentialsError } from 'src/auth/auth.errors';
+import { AccountDisabledError, InvalidCredentialsError } from 'src/auth/auth.errors';
 import type { AuthenticationResult, SignInContext } from 'src/auth/authentication-result';
 import { LoginBackoff, type BackoffKey } from 'src/auth/login-backoff/login-backoff.service';
 import { TokenService, type SessionTokens } from 'src/auth/tokens/token.service';
@@ -35,10 +35,13 @@ export class SessionIssuer {
     event: 'login' | 'register',
   ): Promise<IssuedSession> {
     const { user, acr, amr, authTime } = result;
+    if (user.disabledAt) {
+      throw new AccountDisabledError();
+    }
     const jti = this.tokens.newRefreshTokenId();
     const session = await this.sessions.start({ user, jti, client, acr, amr, authTime });
     if (!session) {
-      // The password was changed while this sign-in was being checked: the change wins.
+      // The password was changed, or the account disabled, while this sign-in was being checked.
       throw new InvalidCredentialsError();
     }
     const cleared: BackoffKey[] = [{ account: user.email }];

@@ -1,5 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { z } from 'zod';
 
@@ -24,6 +26,8 @@ export interface AppConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** Warden's external URL, without a trailing slash. */
+  publicUrl: string;
   database: { url?: string; poolSize: number; runMigrations: boolean };
   /** Shared rate-limit counters and revocations across instances; in-process without it. */
   redis?: {
@@ -56,6 +60,24 @@ export interface AppConfig {
   loginBackoff: { after: number; maxSeconds: number };
   /** argon2 hashes at once, and how many may wait for one. */
   passwordHashing: { concurrency: number; queue: number };
+  accounts: {
+    /** Where mailed links point, without a trailing slash. */
+    url: string;
+    emailVerification: 'optional' | 'required';
+    /** Seconds a verification (or email-change) link, and a reset link, work. */
+    verificationTtl: number;
+    resetTtl: number;
+    /** Seconds between two mails of one kind to one address. */
+    mailCooldown: number;
+  };
+  mail: {
+    /** `smtp://…`, `smtps://…` or `file://…`: always set (development writes files). */
+    url: string;
+    from: string;
+    templatesDir?: string;
+    /** True when MAIL_URL was not set (development): the links of written mail are logged. */
+    logLinks: boolean;
+  };
 }
 
 export class ConfigValidationError extends Error {
@@ -165,16 +187,23 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
         'JWT_SIGNING_KEYS or JWT_SIGNING_KEY_FILES: required in production (PEM private keys, the first one signs)',
       );
     }
+    if (!env.MAIL_URL) {
+      problems.push(
+        'MAIL_URL: required in production, or no password-reset or verification mail can leave (smtp://user:pass@host:587, smtps://…, or file:///dir)',
+      );
+    }
   }
   crossCheck(env, problems);
   if (problems.length > 0) {
     throw new ConfigValidationError(problems);
   }
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   return {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
     dataDir: env.DATA_DIR,
+    publicUrl,
     database: {
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
@@ -205,11 +234,26 @@ export function parseEnv(source: Record<string, string | undefined>): AppConfig 
       RATE_LIMIT_REGISTER_IP: env.RATE_LIMIT_REGISTER_IP,
       RATE_LIMIT_REFRESH: env.RATE_LIMIT_REFRESH,
       RATE_LIMIT_PASSWORD_CHECK: env.RATE_LIMIT_PASSWORD_CHECK,
+      RATE_LIMIT_MAIL: env.RATE_LIMIT_MAIL,
+      RATE_LIMIT_LINK: env.RATE_LIMIT_LINK,
     },
     loginBackoff: { after: env.LOGIN_BACKOFF_AFTER, maxSeconds: env.LOGIN_BACKOFF_MAX },
     passwordHashing: {
       concurrency: env.PASSWORD_HASH_CONCURRENCY,
       queue: env.PASSWORD_HASH_QUEUE,
+    },
+    accounts: {
+      url: env.ACCOUNT_URL ?? `${publicUrl}/account`,
+      emailVerification: env.EMAIL_VERIFICATION,
+      verificationTtl: env.EMAIL_VERIFICATION_TTL,
+      resetTtl: env.PASSWORD_RESET_TTL,
+      mailCooldown: env.MAIL_COOLDOWN,
+    },
+    mail: {
+      url: env.MAIL_URL ?? pathToFileURL(resolve(env.DATA_DIR, 'mail')).href,
+      from: env.MAIL_FROM,
+      templatesDir: env.MAIL_TEMPLATES_DIR,
+      logLinks: !env.MAIL_URL,
     },
   };
 }

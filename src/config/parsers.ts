@@ -124,3 +124,43 @@ export const trustProxy = () =>
     }
     return addresses;
   });
+
+/** An http(s) URL without query or fragment, as given but without a trailing slash. */
+export const baseUrl = () =>
+  z.string().transform((value, ctx) => {
+    try {
+      const url = new URL(value);
+      if (/^https?:$/.test(url.protocol) && !url.search && !url.hash && !url.username) {
+        return url.href.replace(/\/+$/, '');
+      }
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not an http(s) URL such as https://auth.example.com (no query, no fragment)`,
+    });
+    return z.NEVER;
+  });
+
+/** A mail transport: `smtp://`, `smtps://` (nodemailer's URL form) or `file://DIR`. */
+export const mailUrl = () =>
+  z.string().refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'file:'
+        ? url.pathname.length > 1
+        : /^smtps?:$/.test(url.protocol) && !!url.hostname;
+    } catch {
+      return false;
+    }
+  }, 'expected smtp://user:pass@host:port, smtps://… or file:///path/to/dir');
+
+/** A sender such as `Warden <no-reply@example.com>` or `no-reply@example.com`, on one line. */
+export const mailbox = () =>
+  z
+    .string()
+    .regex(
+      /^(?:[^<>\r\n@]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/,
+      'expected an address such as no-reply@example.com or "Warden <no-reply@example.com>"',
+    );

@@ -8,6 +8,9 @@ import {
   duration,
   integer,
   origin,
+  baseUrl,
+  mailbox,
+  mailUrl,
   rateLimit,
   trustProxy,
 } from 'src/config/parsers';
@@ -20,6 +23,7 @@ export const GROUPS = [
   'HTTP',
   'Rate limits',
   'Passwords and brute force',
+  'Accounts and mail',
   'Retention',
   'CLI',
 ] as const;
@@ -72,7 +76,14 @@ export const VARIABLES = {
     group: 'General',
     default: './data',
     schema: z.string().min(1),
-    doc: 'The embedded database (`pglite/`) and the development keys (`keys/`).',
+    doc: 'The embedded database (`pglite/`), the development keys (`keys/`) and, in development, the mail written to files (`mail/`).',
+  }),
+  PUBLIC_URL: variable({
+    group: 'General',
+    defaultText: '`http://localhost:PORT`',
+    schema: baseUrl(),
+    doc: 'Warden’s external URL, as clients reach it (behind a proxy: the proxy’s). Links in mails start with it unless `ACCOUNT_URL` says otherwise.',
+    example: 'https://auth.example.com',
   }),
   LOG_LEVEL: variable({
     group: 'General',
@@ -229,6 +240,18 @@ export const VARIABLES = {
     schema: rateLimit(),
     doc: 'Refreshes per client IP.',
   }),
+  RATE_LIMIT_MAIL: variable({
+    group: 'Rate limits',
+    default: '5/1h',
+    schema: rateLimit(),
+    doc: 'Mails requested for one address (password reset, verification, email change), whether or not it has an account; requests beyond it are answered alike and send nothing.',
+  }),
+  RATE_LIMIT_LINK: variable({
+    group: 'Rate limits',
+    default: '100/15m',
+    schema: rateLimit(),
+    doc: 'Uses of mailed links (`POST /auth/email/verify`, `POST /auth/password/reset`) per client IP.',
+  }),
   RATE_LIMIT_PASSWORD_CHECK: variable({
     group: 'Rate limits',
     default: '10/15m',
@@ -260,6 +283,57 @@ export const VARIABLES = {
     default: '64',
     schema: integer(0, 100_000),
     doc: 'Password checks that may wait for a hashing slot; beyond it, and beyond a fair share per client IP, 503 `service_unavailable` with `Retry-After`.',
+  }),
+
+  ACCOUNT_URL: variable({
+    group: 'Accounts and mail',
+    defaultText: '`PUBLIC_URL/account` (Warden’s own pages)',
+    schema: baseUrl(),
+    doc: 'Where mailed links point: `{ACCOUNT_URL}/verify-email?token=…` and `{ACCOUNT_URL}/reset-password?token=…`. Point it at your own app to handle them there.',
+    example: 'https://app.example.com/account',
+  }),
+  EMAIL_VERIFICATION: variable({
+    group: 'Accounts and mail',
+    default: 'optional',
+    schema: z.enum(['optional', 'required']),
+    doc: '`optional`: unverified accounts sign in, with `email_verified: false` in their tokens. `required`: their tokens reach only `GET /users/me`, the verification routes, refresh and logout; everything else answers 403 `email_not_verified`.',
+  }),
+  EMAIL_VERIFICATION_TTL: variable({
+    group: 'Accounts and mail',
+    default: '24h',
+    schema: duration({ min: 60, max: 30 * 86_400 }),
+    doc: 'How long a verification or email-change link works.',
+  }),
+  PASSWORD_RESET_TTL: variable({
+    group: 'Accounts and mail',
+    default: '1h',
+    schema: duration({ min: 60, max: 7 * 86_400 }),
+    doc: 'How long a password-reset link works.',
+  }),
+  MAIL_COOLDOWN: variable({
+    group: 'Accounts and mail',
+    default: '60s',
+    schema: duration({ min: 0, max: 86_400 }),
+    doc: 'At most one mail of each kind (verification, reset, email change) per address in this time; requests in between are answered alike and send nothing.',
+  }),
+  MAIL_URL: variable({
+    group: 'Accounts and mail',
+    defaultText: '`file://DATA_DIR/mail` in development; required in production',
+    schema: mailUrl(),
+    doc: 'How mail leaves: `smtp://user:pass@host:587` (STARTTLS when offered), `smtps://user:pass@host:465`, or `file:///dir` to write `.eml` files. Unset in development, mail is written to `DATA_DIR/mail/` and its link logged.',
+    example: 'smtp://user:secret@smtp.example.com:587',
+  }),
+  MAIL_FROM: variable({
+    group: 'Accounts and mail',
+    default: 'Warden <no-reply@localhost>',
+    schema: mailbox(),
+    doc: 'The sender of every mail.',
+  }),
+  MAIL_TEMPLATES_DIR: variable({
+    group: 'Accounts and mail',
+    schema: z.string().min(1),
+    doc: 'A folder of templates that replace the built-in ones file by file (`<kind>.subject.txt`, `<kind>.txt`, `<kind>.html`; see `src/mail/templates/`). Checked at boot.',
+    example: './mail-templates',
   }),
 
   SESSION_RETENTION: variable({

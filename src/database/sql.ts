@@ -13,8 +13,37 @@ export interface Statement {
   text: string;
 }
 
+/**
+ * Where a repository runs its statements: `Sql` itself (each statement on its own), or the
+ * transaction `Sql.transaction` hands its callback. Repository methods that take part in a
+ * transaction accept one, defaulting to `Sql`.
+ */
+export interface SqlExecutor {
+  rows<Row>(statement: Statement, values?: unknown[]): Promise<Row[]>;
+  /** The number of rows an INSERT, UPDATE or DELETE changed. */
+  rowCount(statement: Statement, values?: unknown[]): Promise<number>;
+}
+
+interface Client {
+  query(text: string, values?: unknown[]): Promise<PgQueryResult>;
+  release(error?: unknown): void;
+}
+
 interface Pool {
   query(statement: PgStatement): Promise<PgQueryResult>;
+  connect(): Promise<Client>;
+}
+
+class Transaction implements SqlExecutor {
+  constructor(private readonly client: Client) {}
+
+  async rows<Row>(statement: Statement, values: unknown[] = []): Promise<Row[]> {
+    return (await this.client.query(statement.text, values)).rows as Row[];
+  }
+
+  async rowCount(statement: Statement, values: unknown[] = []): Promise<number> {
+    return (await this.client.query(statement.text, values)).rowCount ?? 0;
+  }
 }
 
 /**
@@ -24,7 +53,7 @@ interface Pool {
  * set-based deletes); see ARCHITECTURE.md, "Data access".
  */
 @Injectable()
-export class Sql {
+export class Sql implements SqlExecutor {
   constructor(private readonly dataSource: DataSource) {}
 
   async rows<Row>(statement: Statement, values: unknown[] = []): Promise<Row[]> {
@@ -32,9 +61,32 @@ export class Sql {
     return rows as Row[];
   }
 
-  /** The number of rows an INSERT, UPDATE or DELETE changed. */
   async rowCount(statement: Statement, values: unknown[] = []): Promise<number> {
     return (await this.run(statement, values)).rowCount ?? 0;
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection: committed when it resolves, rolled back when
+   * it throws. Keep slow work (argon2, network) outside: the connection is held throughout.
+   */
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool().connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(new Transaction(client));
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+        client.release();
+      } catch (rollbackError) {
+        // A connection that cannot roll back is broken: the pool must not hand it out again.
+        client.release(rollbackError);
+      }
+      throw error;
+    }
   }
 
   private run({ name, text }: Statement, values: unknown[]): Promise<PgQueryResult> {

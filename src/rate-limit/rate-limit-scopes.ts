@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 
 import type { RateLimitVariable } from 'src/config/env.schema';
 
-/** What a limit counts per: the client address, the address and the email of the body, or a user. */
-export type RateLimitKey = 'ip' | 'ip+email' | 'user';
+/**
+ * What a limit counts per: the client address, the address and the email of the body, a user, or
+ * an email address (whether or not it has an account).
+ */
+export type RateLimitKey = 'ip' | 'ip+email' | 'user' | 'email';
 
 export interface RateLimitScope {
   /** The `count/window` variable that configures it. */
@@ -23,7 +26,9 @@ export const RATE_LIMIT_SCOPES = {
   loginIp: { variable: 'RATE_LIMIT_LOGIN_IP', per: 'ip', applies: 'routes' },
   registerIp: { variable: 'RATE_LIMIT_REGISTER_IP', per: 'ip', applies: 'routes' },
   refresh: { variable: 'RATE_LIMIT_REFRESH', per: 'ip', applies: 'routes' },
+  link: { variable: 'RATE_LIMIT_LINK', per: 'ip', applies: 'routes' },
   passwordCheck: { variable: 'RATE_LIMIT_PASSWORD_CHECK', per: 'user', applies: 'service' },
+  mail: { variable: 'RATE_LIMIT_MAIL', per: 'email', applies: 'service' },
 } as const satisfies Record<string, RateLimitScope>;
 
 export type RateLimitScopeName = keyof typeof RATE_LIMIT_SCOPES;

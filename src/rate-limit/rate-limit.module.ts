@@ -39,7 +39,11 @@ function emailOf(request: FastifyRequest): string {
   return typeof email === 'string' ? canonicalEmail(email) : '';
 }
 
-const TRACKERS: Record<Exclude<RateLimitKey, 'user'>, (request: FastifyRequest) => string> = {
+/** How the guard counts each kind of key; users and addresses are counted by services. */
+const TRACKERS: Record<
+  Exclude<RateLimitKey, 'user' | 'email'>,
+  (request: FastifyRequest) => string
+> = {
   ip: clientOf,
   'ip+email': (request) => `${clientOf(request)}|${emailOf(request)}`,
 };

@@ -19,17 +19,20 @@ export class RateLimiter {
 
   /** Counts one event for `key`; throws 429 `too_many_requests` beyond the scope's limit. */
   async consume(scope: ServiceScope, key: string): Promise<void> {
-    const { limit, windowSeconds } = this.config.rateLimits[RATE_LIMIT_SCOPES[scope].variable];
-    const windowMs = windowSeconds * 1000;
-    const { isBlocked, timeToBlockExpire } = await this.storage.increment(
-      counterKey(scope, key),
-      windowMs,
-      limit,
-      windowMs,
-      scope,
-    );
+    const { isBlocked, timeToBlockExpire } = await this.increment(scope, key);
     if (isBlocked) {
       throw new TooManyRequestsError(timeToBlockExpire);
     }
+  }
+
+  /** Counts one event for `key`; false beyond the scope's limit, for callers that answer alike. */
+  async tryConsume(scope: ServiceScope, key: string): Promise<boolean> {
+    return !(await this.increment(scope, key)).isBlocked;
+  }
+
+  private increment(scope: ServiceScope, key: string) {
+    const { limit, windowSeconds } = this.config.rateLimits[RATE_LIMIT_SCOPES[scope].variable];
+    const windowMs = windowSeconds * 1000;
+    return this.storage.increment(counterKey(scope, key), windowMs, limit, windowMs, scope);
   }
 }

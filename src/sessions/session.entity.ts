@@ -3,7 +3,15 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { AssuranceLevel, AuthenticationMethod } from 'src/common/current-user.decorator';
 
 export type RevokeReason =
-  'logout' | 'logout_all' | 'reuse_detected' | 'password_changed' | 'session_deleted' | 'admin';
+  | 'logout'
+  | 'logout_all'
+  | 'reuse_detected'
+  | 'password_changed'
+  | 'password_reset'
+  | 'session_deleted'
+  | 'admin'
+  | 'account_disabled'
+  | 'account_deleted';
 
 /** One login on one device. The refresh token itself is never stored, only SHA-256 of its jti. */
 @Entity('sessions')

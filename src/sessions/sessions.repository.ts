@@ -54,7 +54,7 @@ const INSERT: Statement = {
            (id, user_id, refresh_jti_hash, created_at, last_used_at, idle_expires_at, expires_at,
             user_agent, ip, acr, amr, auth_time)
          SELECT $1, u.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
-         FROM users u WHERE u.id = $2 AND u.password_version = $13
+         FROM users u WHERE u.id = $2 AND u.password_version = $13 AND u.disabled_at IS NULL
          FOR SHARE
          RETURNING id`,
 };

@@ -45,11 +45,20 @@ export type RotationOutcome =
 export type SessionStatus = 'active' | 'revoked' | 'expired';
 
 /** The reasons whose revocations end more than one session at a time. */
-export type BulkRevokeReason = Extract<RevokeReason, 'logout_all' | 'password_changed' | 'admin'>;
+export type BulkRevokeReason = Extract<
+  RevokeReason,
+  | 'logout_all'
+  | 'password_changed'
+  | 'password_reset'
+  | 'admin'
+  | 'account_disabled'
+  | 'account_deleted'
+>;
 
 /**
  * The security event each kind of revocation records: one per ended session, or one for the
- * request that ended them. A password change records its own `password_changed` instead.
+ * request that ended them. A password change or reset, disabling and deleting an account record
+ * their own event instead.
  */
 const REVOCATION_EVENTS: Record<
   RevokeReason,
@@ -61,6 +70,9 @@ const REVOCATION_EVENTS: Record<
   reuse_detected: { type: 'refresh_reuse_detected', per: 'session' },
   logout_all: { type: 'logout_all', per: 'request' },
   password_changed: undefined,
+  password_reset: undefined,
+  account_disabled: undefined,
+  account_deleted: undefined,
 };
 
 function digest(jti: string): Buffer {

@@ -3,11 +3,17 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from 'src/audit/audit.service';
 import { ValidationFailedError } from 'src/common/app-error';
 import type { ClientInfo } from 'src/common/client-info.decorator';
+import type { SqlExecutor } from 'src/database/sql';
 import { canonicalEmail, legacyEmail } from 'src/users/email';
 import { PasswordHasher, type HashingParty } from 'src/users/password-hasher';
 import { assertPasswordAcceptable } from 'src/users/password-policy';
-import { ADMIN_ROLE } from 'src/users/user.entity';
-import { UsersRepository, type UserAccount } from 'src/users/users.repository';
+import { ADMIN_ROLE, USER_ROLE } from 'src/users/user.entity';
+import {
+  UsersRepository,
+  type AccountPage,
+  type NewUser,
+  type UserAccount,
+} from 'src/users/users.repository';
 
 export interface Registration {
   email: string;
@@ -37,17 +43,39 @@ export class UsersService {
     this.hasher.assertCanHash(party);
   }
 
-  async register(
+  async register(registration: Registration, party: HashingParty): Promise<UserAccount> {
+    return this.insert(await this.prepareRegistration(registration, party));
+  }
+
+  /** Checks and hashes a registration, so that it can be inserted inside a transaction. */
+  async prepareRegistration(
     { email, password, displayName }: Registration,
     party: HashingParty,
-  ): Promise<UserAccount> {
+  ): Promise<NewUser> {
     assertPasswordAcceptable(password);
     this.hasher.assertCanHash(party);
-    return this.users.insert({
+    return {
       email: canonicalEmail(email),
       passwordHash: await this.hasher.hash(password, party),
       displayName: displayName ?? null,
-    });
+    };
+  }
+
+  /** 409 `email_taken` when the email has an account. */
+  insert(user: NewUser, db?: SqlExecutor): Promise<UserAccount> {
+    return this.users.insert(user, db);
+  }
+
+  /** The account an email (in any spelling that canonicalises to it) belongs to. */
+  findByEmail(email: string): Promise<UserAccount | undefined> {
+    return this.users.findByEmail(canonicalEmail(email), legacyEmail(email));
+  }
+
+  /** A new password, checked against the password rules and hashed (`field` names it in errors). */
+  async hashNewPassword(password: string, party: HashingParty, field: string): Promise<string> {
+    assertPasswordAcceptable(password, field);
+    this.hasher.assertCanHash(party);
+    return this.hasher.hash(password, party);
   }
 
   async findPasswordCandidate(email: string): Promise<PasswordCandidate> {
@@ -87,27 +115,64 @@ export class UsersService {
     return account;
   }
 
-  /**
-   * Replaces the password of an account whose current password was just checked. Returns false,
-   * changing nothing, if the password changed since `account` was read (another change won).
-   */
-  async replacePassword(
-    account: UserAccount,
+  /** The new password of a password change, checked and hashed. */
+  hashChangedPassword(
     currentPassword: string,
     newPassword: string,
     party: HashingParty,
-  ): Promise<boolean> {
+  ): Promise<string> {
     if (newPassword === currentPassword) {
       throw new ValidationFailedError([
         { field: 'newPassword', message: 'newPassword must differ from currentPassword' },
       ]);
     }
-    assertPasswordAcceptable(newPassword, 'newPassword');
-    return this.users.replacePassword(
-      account.id,
-      account.passwordVersion,
-      await this.hasher.hash(newPassword, party),
-    );
+    return this.hashNewPassword(newPassword, party, 'newPassword');
+  }
+
+  /**
+   * Stores the new password of an account whose current password was just checked. Returns false,
+   * changing nothing, if the password changed since `account` was read (another change won).
+   */
+  replacePassword(account: UserAccount, passwordHash: string, db?: SqlExecutor): Promise<boolean> {
+    return this.users.replacePassword(account.id, account.passwordVersion, passwordHash, db);
+  }
+
+  /** A reset's new password, if the account still has the address the link went to. */
+  resetPassword(
+    id: string,
+    email: string,
+    passwordHash: string,
+    db?: SqlExecutor,
+  ): Promise<UserAccount | undefined> {
+    return this.users.resetPassword(id, email, passwordHash, db);
+  }
+
+  /** Marks `email` verified, if it is still the account's address. */
+  markEmailVerified(id: string, email: string, db?: SqlExecutor): Promise<UserAccount | undefined> {
+    return this.users.markEmailVerified(id, email, db);
+  }
+
+  /** The new, verified address; 409 `email_taken` if another account has it. */
+  changeEmail(id: string, email: string, db?: SqlExecutor): Promise<UserAccount | undefined> {
+    return this.users.changeEmail(id, email, db);
+  }
+
+  delete(id: string, db?: SqlExecutor): Promise<boolean> {
+    return this.users.delete(id, db);
+  }
+
+  setDisabled(id: string, disabled: boolean): Promise<UserAccount | undefined> {
+    return this.users.setDisabled(id, disabled);
+  }
+
+  /** Sets the roles; `user` always stays. */
+  setRoles(id: string, roles: string[]): Promise<UserAccount | undefined> {
+    return this.users.setRoles(id, [...new Set([USER_ROLE, ...roles])]);
+  }
+
+  /** Accounts whose canonical email starts with `prefix` (literally), in email order. */
+  list(prefix: string, limit: number, after?: string): Promise<AccountPage> {
+    return this.users.list(canonicalEmail(prefix), limit, after);
   }
 
   /** Creates an administrator, or makes an existing account one (its password is kept then). */

@@ -13,11 +13,11 @@ import {
 
 const TRANSPORTS: RefreshTokenTransport[] = ['cookie', 'body'];
 
-const trim = ({ value }: { value: unknown }): unknown =>
+export const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
 /** An address that `canonicalEmail` can store: see `emailProblem`. */
-const IsAccountEmail = (): PropertyDecorator =>
+export const IsAccountEmail = (): PropertyDecorator =>
   ValidateBy({
     name: 'isAccountEmail',
     validator: {

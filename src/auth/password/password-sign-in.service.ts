@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
+import { AccountMail } from 'src/account/account-mail';
 import { AuditService } from 'src/audit/audit.service';
 import { InvalidCredentialsError } from 'src/auth/auth.errors';
 import type { AuthenticationResult } from 'src/auth/authentication-result';
@@ -8,6 +9,7 @@ import { SessionIssuer, type IssuedSession } from 'src/auth/session-issuer';
 import { TokenService } from 'src/auth/tokens/token.service';
 import type { ClientInfo } from 'src/common/client-info.decorator';
 import { Clock } from 'src/common/clock';
+import { Sql } from 'src/database/sql';
 import type { UserAccount } from 'src/users/users.repository';
 import { UsersService, type Registration } from 'src/users/users.service';
 
@@ -26,10 +28,18 @@ export class PasswordSignIn {
     private readonly issuer: SessionIssuer,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly accountMail: AccountMail,
+    private readonly sql: Sql,
   ) {}
 
+  /** The new account and its verification mail are one transaction. */
   async register(registration: Registration, client: ClientInfo): Promise<IssuedSession> {
-    const user = await this.users.register(registration, client.ip);
+    const newUser = await this.users.prepareRegistration(registration, client.ip);
+    const user = await this.sql.transaction(async (tx) => {
+      const inserted = await this.users.insert(newUser, tx);
+      await this.accountMail.sendVerification(inserted, tx);
+      return inserted;
+    });
     return this.issuer.issue(this.authenticated(user), { client }, 'register');
   }
 

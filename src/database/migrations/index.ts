@@ -7,6 +7,7 @@ import { AddSessionAssurance1764201600005 } from './1764201600005-AddSessionAssu
 import { CreateSessionRevocations1764201600006 } from './1764201600006-CreateSessionRevocations';
 import { CanonicalEmails1764201600007 } from './1764201600007-CanonicalEmails';
 import { IndexAuthEventsCreatedAt1764201600008 } from './1764201600008-IndexAuthEventsCreatedAt';
+import { CreateAccountLifecycle1764201600009 } from './1764201600009-CreateAccountLifecycle';
 
 /** Every migration, oldest first. `npm run migration:create -- <Name>` adds one at the end. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   CreateSessionRevocations1764201600006,
   CanonicalEmails1764201600007,
   IndexAuthEventsCreatedAt1764201600008,
+  CreateAccountLifecycle1764201600009,
 ];
