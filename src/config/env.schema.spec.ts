@@ -15,6 +15,7 @@ const PRODUCTION_SECRETS = {
   NODE_ENV: 'production',
   REFRESH_TOKEN_SECRET: 'k3Jq9vTnW2xLp8sRz5mYc7bHd4fGa6eU1oNiQtVwXy0',
   JWT_SIGNING_KEYS: pem(),
+  MAIL_URL: 'smtp://warden:mail-s3cret@smtp.example.com:587',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -111,6 +112,7 @@ describe(parseEnv.name, () => {
     expect(problems).toEqual([
       expect.stringMatching(/^REFRESH_TOKEN_SECRET: required in production/),
       expect.stringMatching(/^JWT_SIGNING_KEYS or JWT_SIGNING_KEY_FILES: required in production/),
+      expect.stringMatching(/^MAIL_URL: required in production/),
     ]);
   });
 
@@ -195,6 +197,79 @@ describe(parseEnv.name, () => {
     expect(problemsOf({ SESSION_MAX_AGE: '1d', REFRESH_TOKEN_TTL: '7d' })).toEqual([
       expect.stringMatching(/^SESSION_MAX_AGE: /),
     ]);
+  });
+
+  it('should refuse to start in production without MAIL_URL, naming it', () => {
+    const { MAIL_URL: _, ...withoutMail } = PRODUCTION_SECRETS;
+
+    expect(problemsOf(withoutMail)).toEqual([
+      expect.stringMatching(/^MAIL_URL: required in production/),
+    ]);
+  });
+
+  it('should write mail to DATA_DIR/mail and log its links when MAIL_URL is unset outside production', () => {
+    expect(parseEnv({ DATA_DIR: '/var/lib/warden' }).mail).toMatchObject({
+      url: 'file:///var/lib/warden/mail',
+      logLinks: true,
+    });
+    expect(parseEnv({ MAIL_URL: 'smtps://smtp.example.com:465' }).mail).toMatchObject({
+      url: 'smtps://smtp.example.com:465',
+      logLinks: false,
+    });
+    expect(parseEnv({ MAIL_URL: 'file:///var/mail/warden' }).mail.url).toBe(
+      'file:///var/mail/warden',
+    );
+  });
+
+  it.each([
+    'http://smtp.example.com',
+    'sendmail://localhost',
+    'smtp.example.com:587',
+    'smtp://',
+    'file:///',
+  ])('should refuse MAIL_URL %p', (url) => {
+    expect(problemsOf({ MAIL_URL: url })).toEqual([
+      expect.stringMatching(/^MAIL_URL: expected smtp:\/\//),
+    ]);
+  });
+
+  it('should default PUBLIC_URL to http://localhost:PORT and ACCOUNT_URL to PUBLIC_URL/account', () => {
+    expect(parseEnv({})).toMatchObject({
+      publicUrl: 'http://localhost:3000',
+      accounts: { url: 'http://localhost:3000/account' },
+    });
+    expect(parseEnv({ PORT: '8080' })).toMatchObject({
+      publicUrl: 'http://localhost:8080',
+      accounts: { url: 'http://localhost:8080/account' },
+    });
+    expect(parseEnv({ PUBLIC_URL: 'https://auth.example.com/warden/' })).toMatchObject({
+      publicUrl: 'https://auth.example.com/warden',
+      accounts: { url: 'https://auth.example.com/warden/account' },
+    });
+    expect(
+      parseEnv({
+        PUBLIC_URL: 'https://auth.example.com',
+        ACCOUNT_URL: 'https://app.example.com/account/',
+      }).accounts.url,
+    ).toBe('https://app.example.com/account');
+  });
+
+  it.each([
+    'Warden <no-reply@example.com>\r\nBcc: eve@example.com',
+    'no-reply@example.com\nBcc: eve@example.com',
+    'Warden\r <no-reply@example.com>',
+    'no-reply@example.com\r',
+  ])('should refuse a MAIL_FROM with a line break (%j)', (from) => {
+    expect(problemsOf({ MAIL_FROM: from })).toEqual([expect.stringMatching(/^MAIL_FROM: /)]);
+  });
+
+  it('should take a MAIL_FROM with or without a display name', () => {
+    expect(parseEnv({ MAIL_FROM: 'Acme Accounts <accounts@acme.example>' }).mail.from).toBe(
+      'Acme Accounts <accounts@acme.example>',
+    );
+    expect(parseEnv({ MAIL_FROM: 'accounts@acme.example' }).mail.from).toBe(
+      'accounts@acme.example',
+    );
   });
 });
 

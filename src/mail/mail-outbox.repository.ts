@@ -72,10 +72,6 @@ const DELETE_FINISHED_BEFORE: Statement = {
            ORDER BY created_at LIMIT $2)`,
 };
 
-const COUNT_BY_STATUS: Statement = {
-  text: `SELECT status, count(*)::int AS count FROM mail_outbox GROUP BY status`,
-};
-
 @Injectable()
 export class MailOutboxRepository {
   constructor(private readonly sql: Sql) {}
@@ -119,10 +115,5 @@ export class MailOutboxRepository {
 
   deleteFinishedBefore(cutoff: Date, limit: number): Promise<number> {
     return this.sql.rowCount(DELETE_FINISHED_BEFORE, [cutoff, limit]);
-  }
-
-  async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.sql.rows<{ status: string; count: number }>(COUNT_BY_STATUS);
-    return Object.fromEntries(rows.map((row) => [row.status, row.count]));
   }
 }

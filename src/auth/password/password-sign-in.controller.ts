@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { InvalidCredentialsError } from 'src/auth/auth.errors';
+import { AccountDisabledError, InvalidCredentialsError } from 'src/auth/auth.errors';
 import { Public } from 'src/auth/decorators/public.decorator';
 import { LoginDto, RegisterDto } from 'src/auth/dto/credentials.dto';
 import { TokenResponseDto } from 'src/auth/dto/token-response.dto';
@@ -30,7 +30,7 @@ export class PasswordSignInController {
   @ApiOperation({
     summary: 'Create an account and log in',
     description:
-      'Starts a session like a login, and gives the device a device token. The response includes the new user.',
+      'Starts a session like a login, and gives the device a device token. The response includes the new user. A verification mail goes to the address (see EMAIL_VERIFICATION).',
   })
   @ApiCreatedResponse({ type: TokenResponseDto, headers: SET_AUTH_COOKIES })
   @ApiProblems(new EmailTakenError(), ...EMAIL_PROBLEMS, ...SERVICE_PROBLEMS)
@@ -52,10 +52,15 @@ export class PasswordSignInController {
   @ApiOperation({
     summary: 'Log in with email and password',
     description:
-      'Starts a session. By default the refresh token is set as an HttpOnly cookie scoped to /auth; with `transport: "body"` it is returned in the body instead. After repeated failures for an account, each next attempt must wait (429 with `Retry-After`), except from a device that presents the device token of an earlier sign-in to the account.',
+      'Starts a session. A disabled account answers 403 `account_disabled`, but only to the right password. By default the refresh token is set as an HttpOnly cookie scoped to /auth; with `transport: "body"` it is returned in the body instead. After repeated failures for an account, each next attempt must wait (429 with `Retry-After`), except from a device that presents the device token of an earlier sign-in to the account.',
   })
   @ApiOkResponse({ type: TokenResponseDto, headers: SET_AUTH_COOKIES })
-  @ApiProblems(new InvalidCredentialsError(), ...EMAIL_PROBLEMS, ...SERVICE_PROBLEMS)
+  @ApiProblems(
+    new InvalidCredentialsError(),
+    new AccountDisabledError(),
+    ...EMAIL_PROBLEMS,
+    ...SERVICE_PROBLEMS,
+  )
   async login(
     @Body() { email, password, transport, deviceToken }: LoginDto,
     @Client() client: ClientInfo,
