@@ -58,7 +58,7 @@ export const VARIABLES = {
     group: 'General',
     default: 'development',
     schema: z.enum(['development', 'production', 'test']),
-    doc: '`development`, `production` or `test`. Production refuses to start without `REFRESH_TOKEN_SECRET` and signing keys, and names what is missing.',
+    doc: '`development`, `production` or `test`. Production refuses to start without `REFRESH_TOKEN_SECRET`, signing keys and `MAIL_URL`, and names what is missing.',
   }),
   PORT: variable({
     group: 'General',
