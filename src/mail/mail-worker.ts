@@ -53,6 +53,7 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private lastCleanup = 0;
+  private failing = false;
 
   constructor(
     private readonly outbox: MailOutboxRepository,
@@ -74,9 +75,14 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
   /** Sends what is due now; one pass at a time per instance. */
   tick(): Promise<void> {
     this.running ??= this.deliverDue()
-      .catch((error: unknown) =>
-        this.logger.error(`Delivering mail failed (${describe(error)}); retrying`),
-      )
+      .then(() => (this.failing = false))
+      .catch((error: unknown) => {
+        // Once per outage (the database's own log says when it is back), not once a second.
+        if (!this.failing) {
+          this.logger.error(`Delivering mail failed (${describe(error)}); retrying each second`);
+        }
+        this.failing = true;
+      })
       .finally(() => (this.running = undefined));
     return this.running;
   }
