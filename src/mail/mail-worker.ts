@@ -74,8 +74,10 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Sends what is due now; one pass at a time per instance. */
   tick(): Promise<void> {
-    this.running ??= this.deliverDue()
-      .then(() => (this.failing = false))
+    return (this.running ??= this.deliverDue()
+      .then(() => {
+        this.failing = false;
+      })
       .catch((error: unknown) => {
         // Once per outage (the database's own log says when it is back), not once a second.
         if (!this.failing) {
@@ -83,8 +85,7 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
         }
         this.failing = true;
       })
-      .finally(() => (this.running = undefined));
-    return this.running;
+      .finally(() => (this.running = undefined)));
   }
 
   private async deliverDue(): Promise<void> {
