@@ -50,4 +50,14 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  {
+    // The account pages' script runs in the browser, as a classic script, untyped.
+    files: ['src/account/pages/assets/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'script',
+      globals: globals.browser,
+      parserOptions: { projectService: false },
+    },
+  },
 );

@@ -17,6 +17,7 @@ import { createLogger, OneLinePerRequest, PinoLoggerService } from 'src/common/l
 import { echoRequestId, requestIdOf } from 'src/common/request-id';
 import { sendSecurityHeaders } from 'src/common/security-headers';
 import { parseEnv, readProcessEnv, type AppConfig } from 'src/config/env.schema';
+import { MailWorker } from 'src/mail/mail-worker';
 import { setUpSwagger } from 'src/swagger';
 
 export interface CreateAppOptions {
@@ -90,5 +91,7 @@ export async function createApp(
   });
   setUpSwagger(app);
   await app.init();
+  // The server delivers the outbox; the CLI, which boots the same modules, does not.
+  app.get(MailWorker).start();
   return { app, config };
 }

@@ -38,7 +38,8 @@ import { AllowUnverifiedEmail } from 'src/common/unverified-email.decorator';
 import { RateLimit } from 'src/rate-limit/rate-limit.decorator';
 import { EmailTakenError } from 'src/users/users.errors';
 
-const ACCEPTED: AcceptedDto = {
+/** The one answer of every 202 of the account flows (and of an administrator's reset mail). */
+export const ACCEPTED: AcceptedDto = {
   message: 'If this address can receive it, a mail is on its way.',
 };
 
@@ -71,6 +72,7 @@ export class EmailVerificationController {
   @Post('verify')
   @Public()
   @RateLimit('link')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Use a verification or email-change link',
     description:

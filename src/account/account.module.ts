@@ -10,6 +10,7 @@ import {
 import { DeferredRequests } from 'src/account/deferred-requests';
 import { EmailChange } from 'src/account/email-change.service';
 import { EmailVerification } from 'src/account/email-verification.service';
+import { AccountPagesController } from 'src/account/pages/account-pages.controller';
 import { PasswordReset } from 'src/account/password-reset.service';
 import { AuditModule } from 'src/audit/audit.module';
 import { AuthModule } from 'src/auth/auth.module';
@@ -30,7 +31,12 @@ import { UsersModule } from 'src/users/users.module';
     AuditModule,
     RateLimitModule,
   ],
-  controllers: [EmailVerificationController, PasswordResetController, AccountController],
+  controllers: [
+    EmailVerificationController,
+    PasswordResetController,
+    AccountController,
+    AccountPagesController,
+  ],
   providers: [EmailVerification, PasswordReset, EmailChange, AccountDeletion, DeferredRequests],
   exports: [PasswordReset, AccountDeletion],
 })

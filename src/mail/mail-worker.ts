@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 
 import { Clock } from 'src/common/clock';
 import { deleteInBatches } from 'src/database/batches';
@@ -44,11 +39,12 @@ function describe(error: unknown): string {
 }
 
 /**
- * Delivers the outbox, on every instance: each second it claims due messages that no other worker
- * holds, sends them one by one, and records the outcome. Shutdown waits for the batch in hand.
+ * Delivers the outbox, on every instance (`createApp` starts it): each second it claims due
+ * messages that no other worker holds, sends them one by one, and records the outcome. Shutdown
+ * waits for the batch in hand.
  */
 @Injectable()
-export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MailWorker implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -62,8 +58,9 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly logLinks: boolean,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), POLL_INTERVAL_MS).unref();
+  /** Polls the outbox each second until shutdown. */
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), POLL_INTERVAL_MS).unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -113,6 +113,14 @@ const REVOKE_ALL_OF_USER: Statement = {
          RETURNING id`,
 };
 
+/** The active condition of `findActiveOfUser`, counted for several users in one round trip. */
+const COUNT_ACTIVE_OF_USERS: Statement = {
+  text: `SELECT user_id, count(*)::int AS active FROM sessions
+         WHERE user_id = ANY ($1::uuid[]) AND revoked_at IS NULL
+           AND idle_expires_at > $2 AND expires_at > $2
+         GROUP BY user_id`,
+};
+
 /** idle_expires_at never passes expires_at, so it alone tells an expired session. */
 const DELETE_ENDED_BEFORE: Statement = {
   text: `DELETE FROM sessions WHERE id IN (
@@ -240,6 +248,15 @@ export class SessionsRepository {
       .orderBy('session.createdAt', 'DESC')
       .addOrderBy('session.id', 'DESC')
       .getMany();
+  }
+
+  /** How many active sessions each of the users has; a user without one is left out. */
+  async countActiveOfUsers(userIds: string[], now: Date): Promise<Map<string, number>> {
+    const rows = await this.sql.rows<{ user_id: string; active: number }>(COUNT_ACTIVE_OF_USERS, [
+      userIds,
+      now,
+    ]);
+    return new Map(rows.map((row) => [row.user_id, row.active]));
   }
 
   /** Deletes up to `limit` sessions that ended (revoked or expired) before `cutoff`. */

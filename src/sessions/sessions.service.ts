@@ -217,6 +217,19 @@ export class SessionsService {
     return this.sessions.findActiveOfUser(userId, this.clock.now());
   }
 
+  /** How many sessions of the user can still be refreshed (those `listActive` lists). */
+  async countActive(userId: string): Promise<number> {
+    return (await this.countActiveOfUsers([userId])).get(userId) ?? 0;
+  }
+
+  /** `countActive` for several users in one query: a count for each id, 0 included. */
+  async countActiveOfUsers(userIds: string[]): Promise<Map<string, number>> {
+    const counts = userIds.length
+      ? await this.sessions.countActiveOfUsers(userIds, this.clock.now())
+      : new Map<string, number>();
+    return new Map(userIds.map((id) => [id, counts.get(id) ?? 0]));
+  }
+
   /** On the path of every authenticated request: answered from memory. */
   isRevoked(sessionId: string): boolean {
     return this.revocations.isRevoked(sessionId);

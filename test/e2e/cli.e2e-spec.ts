@@ -4,11 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
+import { DataSource } from 'typeorm';
+
 import { runCli, type CliIo } from 'src/cli';
 import { PglitePool } from 'src/database/pglite-driver';
 
-import { PASSWORD, uniqueEmail } from 'test/support/factories';
-import { testEnv } from 'test/support/test-app';
+import {
+  login,
+  PASSWORD,
+  refreshWithBody,
+  registerUser,
+  uniqueEmail,
+} from 'test/support/factories';
+import { startTestApp, testEnv, type TestApp } from 'test/support/test-app';
 
 interface CliRun {
   code: number;
@@ -114,5 +122,139 @@ describe('npm run cli -- create-admin', () => {
       ],
       otherOutput: '',
     });
+  });
+});
+
+describe('npm run cli -- disable-user, enable-user and reset-password-link', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'warden-cli-users-'));
+  const env = { DATA_DIR: dataDir };
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** A server on the database the CLI uses, closed before the CLI runs again (PGlite: one process). */
+  async function withServer<T>(work: (t: TestApp) => Promise<T>): Promise<T> {
+    const t = await startTestApp({ DATA_DIR: dataDir });
+    try {
+      return await work(t);
+    } finally {
+      await t.close();
+    }
+  }
+
+  function loginStatus(t: TestApp, email: string, password = PASSWORD) {
+    return t.http.post('/auth/login').send({ email, password, transport: 'body' });
+  }
+
+  it('should disable a user and end its sessions at once, saying so in one line', async () => {
+    const user = await withServer(async (t) => {
+      const registered = await registerUser(t.http);
+      await login(t.http, registered.email);
+      return registered;
+    });
+
+    const first = await cli(['disable-user', '--email', user.email.toUpperCase()], env);
+    const second = await cli(['disable-user', '--email', user.email], env);
+
+    expect(first).toEqual({
+      code: 0,
+      printed: [`Disabled ${user.email}; 2 sessions ended.`],
+      printedErrors: [],
+      otherOutput: '',
+    });
+    expect(second).toMatchObject({
+      code: 0,
+      printed: [`${user.email} was disabled already; 0 sessions ended.`],
+    });
+    await withServer(async (t) => {
+      await refreshWithBody(t.http, user.refreshToken).expect(401, /session_revoked/);
+      await loginStatus(t, user.email).expect(403, /account_disabled/);
+      await loginStatus(t, user.email, 'not the password at all').expect(
+        401,
+        /invalid_credentials/,
+      );
+    });
+  });
+
+  it('should enable a disabled user, who can then log in', async () => {
+    const user = await withServer((t) => registerUser(t.http));
+    await cli(['disable-user', '--email', user.email], env);
+
+    const first = await cli(['enable-user', '--email', user.email], env);
+    const second = await cli(['enable-user', '--email', user.email], env);
+
+    expect(first).toEqual({
+      code: 0,
+      printed: [`Enabled ${user.email}.`],
+      printedErrors: [],
+      otherOutput: '',
+    });
+    expect(second).toMatchObject({ code: 0, printed: [`${user.email} was not disabled.`] });
+    await withServer(async (t) => {
+      await loginStatus(t, user.email).expect(200);
+    });
+  });
+
+  it('should print a reset link that sets a new password, without sending mail', async () => {
+    const user = await withServer((t) => registerUser(t.http));
+
+    const run = await cli(['reset-password-link', '--email', user.email], env);
+
+    expect(run).toMatchObject({ code: 0, printedErrors: [], otherOutput: '' });
+    expect(run.printed).toHaveLength(1);
+    const [, expiresIn, link] =
+      /^Password-reset link for (?:\S+) \(works once, for (.+)\): (\S+)$/.exec(run.printed[0])!;
+    expect(run.printed[0]).toContain(user.email);
+    expect(expiresIn).toBe('1 hour');
+    await withServer(async (t) => {
+      expect(link.startsWith(`${t.config.accounts.url}/reset-password?token=`)).toBe(true);
+      const token = new URL(link).searchParams.get('token');
+      await t.http
+        .post('/auth/password/reset')
+        .send({ token, newPassword: 'a brand new passphrase' })
+        .expect(204);
+      await loginStatus(t, user.email, 'a brand new passphrase').expect(200);
+      const mails = await t.app
+        .get(DataSource)
+        .query<{ template: string }[]>(
+          'SELECT template FROM mail_outbox WHERE recipient = $1 ORDER BY id',
+          [user.email],
+        );
+      expect(mails.map((mail) => mail.template)).toEqual(['verify-email', 'password-reset']);
+    });
+  });
+
+  it.each(['disable-user', 'enable-user', 'reset-password-link'])(
+    'should say in one line that %s found no account, and exit 1',
+    async (command) => {
+      const email = uniqueEmail('nobody');
+
+      const run = await cli([command, '--email', email], env);
+
+      expect(run).toEqual({
+        code: 1,
+        printed: [],
+        printedErrors: [`There is no account with the email ${email}.`],
+        otherOutput: '',
+      });
+    },
+  );
+
+  it('should explain its commands for an unknown one, and exit 2', async () => {
+    const run = await cli(['remove-user', '--email', uniqueEmail()], env);
+
+    expect(run.code).toBe(2);
+    expect(run.printed).toEqual([]);
+    for (const command of ['create-admin', 'disable-user', 'enable-user', 'reset-password-link']) {
+      expect(run.printedErrors.join('\n')).toContain(command);
+    }
+  });
+
+  it('should explain its commands on --help, and exit 0', async () => {
+    const run = await cli(['--help'], env);
+
+    expect(run.code).toBe(0);
+    expect(run.printedErrors.join('\n')).toContain('reset-password-link');
   });
 });

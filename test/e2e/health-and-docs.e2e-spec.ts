@@ -125,6 +125,7 @@ describe('health, keys and documentation', () => {
         '200',
         '400',
         '401',
+        '403',
         '413',
         '415',
         '429',
@@ -133,6 +134,9 @@ describe('health, keys and documentation', () => {
       expect(login.responses['200'].headers).toHaveProperty('Set-Cookie');
       expect(login.responses['401'].content?.['application/problem+json'].examples).toHaveProperty(
         'invalid_credentials',
+      );
+      expect(login.responses['403'].content?.['application/problem+json'].examples).toHaveProperty(
+        'account_disabled',
       );
 
       const refresh = document.paths['/auth/refresh'].post;

@@ -12,6 +12,9 @@ export interface Route {
   isPublic: boolean;
 }
 
+/** `@ApiExcludeController()`'s metadata key (@nestjs/swagger does not export its constants). */
+const API_EXCLUDE_CONTROLLER = 'swagger/apiExcludeController';
+
 function join(...parts: (string | undefined)[]): string {
   const path = parts
     .flatMap((part) => (part ?? '').split('/'))
@@ -21,7 +24,10 @@ function join(...parts: (string | undefined)[]): string {
   return `/${path}`;
 }
 
-/** Every route of every controller of the application, read from Nest's own metadata. */
+/**
+ * Every route of every API controller of the application, read from Nest's own metadata; the
+ * controllers kept out of OpenAPI on purpose (the account pages: HTML, not API) are left out.
+ */
 export function routesOf(app: INestApplicationContext): Route[] {
   const reflector = app.get(Reflector);
   const scanner = app.get(MetadataScanner);
@@ -29,7 +35,7 @@ export function routesOf(app: INestApplicationContext): Route[] {
     .get(DiscoveryService)
     .getControllers()
     .flatMap(({ metatype, instance }) => {
-      if (!metatype || !instance) {
+      if (!metatype || !instance || reflector.get(API_EXCLUDE_CONTROLLER, metatype)) {
         return [];
       }
       const prefix = reflector.get<string>(PATH_METADATA, metatype);
