@@ -65,7 +65,8 @@ const INSERT: Statement = {
  * - the current token rotates to the successor (`refresh_jti_hash = successor`);
  * - the immediate predecessor inside the grace window changes nothing but `last_used_at`;
  * - any other token of the session revokes it (`revoked_at` is set).
- * A session that is revoked or expired is left alone and matches no row.
+ * A session that is revoked or expired, or whose account is disabled, is left alone and matches no
+ * row.
  * It also returns what the new access token says of the user (roles, verified email), so that a
  * refresh is one round trip; the users row is only read, the session row is the only one locked.
  */
@@ -85,7 +86,8 @@ const ROTATE: Statement = {
       WHEN s.refresh_jti_hash = $3 OR (s.previous_jti_hash = $3 AND s.rotated_at >= $7) THEN NULL
       ELSE 'reuse_detected' END
   FROM users u
-  WHERE s.id = $1 AND s.user_id = $2 AND u.id = s.user_id AND s.revoked_at IS NULL
+  WHERE s.id = $1 AND s.user_id = $2 AND u.id = s.user_id AND u.disabled_at IS NULL
+    AND s.revoked_at IS NULL
     AND s.idle_expires_at > $5 AND s.expires_at > $5
   RETURNING s.rotated_at, s.idle_expires_at, s.revoked_at, s.acr, s.amr, s.auth_time, u.roles,
     u.email_verified_at IS NOT NULL AS email_verified`,

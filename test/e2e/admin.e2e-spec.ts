@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 
 import { randomBytes } from 'node:crypto';
 
+import { DataSource } from 'typeorm';
+
 import { runCli } from 'src/cli';
 
 import {
@@ -383,6 +385,15 @@ describe('administration', () => {
         const shown = await adminUser(user.user!.id);
         expect(shown).toMatchObject({ activeSessions: 0, disabledAt: expect.any(String) });
         expect(Date.parse(shown.disabledAt!)).toBeLessThanOrEqual(Date.now());
+      });
+
+      it('should refuse to refresh a session of an account disabled by hand in SQL', async () => {
+        const user = await registerUser(t.http);
+        await t.app
+          .get(DataSource)
+          .query(`UPDATE users SET disabled_at = now() WHERE id = $1`, [user.user!.id]);
+
+        await refreshWithBody(t.http, user.refreshToken).expect(401, /session_revoked/);
       });
 
       it('should let an enabled user log in again, and record each change once', async () => {
