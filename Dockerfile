@@ -14,8 +14,8 @@ COPY examples ./examples
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run: production mode, unprivileged user. Secrets come from the environment or mounted files
-# (REFRESH_TOKEN_SECRET, JWT_SIGNING_KEYS or JWT_SIGNING_KEY_FILES); without them Warden exits
-# and names the missing variable. Set DATABASE_URL, or mount a volume at /app/data for the
+# (REFRESH_TOKEN_SECRET, JWT_SIGNING_KEYS or JWT_SIGNING_KEY_FILES), and MAIL_URL says how mail
+# leaves; without them Warden exits and names the missing variable. Set DATABASE_URL, or mount a volume at /app/data for the
 # embedded database.
 FROM node:24-bookworm-slim
 # MALLOC_ARENA_MAX: argon2 works in 19 MiB buffers on several threads; two malloc arenas keep them
