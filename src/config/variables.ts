@@ -320,7 +320,7 @@ export const VARIABLES = {
     group: 'Accounts and mail',
     defaultText: '`file://DATA_DIR/mail` in development; required in production',
     schema: mailUrl(),
-    doc: 'How mail leaves: `smtp://user:pass@host:587` (STARTTLS when offered), `smtps://user:pass@host:465`, or `file:///dir` to write `.eml` files. Unset in development, mail is written to `DATA_DIR/mail/` and its link logged.',
+    doc: 'How mail leaves: `smtp://user:pass@host:587` (STARTTLS when offered), `smtps://user:pass@host:465`, or `file:///dir` to write `.eml` files. Unset in development, mail is written to `DATA_DIR/mail/` and its link logged. A relay on this machine (`localhost`, `127.x`, `[::1]`) is trusted without checking its certificate.',
     example: 'smtp://user:secret@smtp.example.com:587',
   }),
   MAIL_FROM: variable({

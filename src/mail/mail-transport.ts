@@ -12,6 +12,10 @@ export interface OutgoingMail {
   html: string;
 }
 
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 /** Where a mail went: the SMTP server, or the `.eml` file it was written to. */
 export type Delivery = { kind: 'smtp' } | { kind: 'file'; path: string };
 
@@ -41,6 +45,9 @@ export class MailTransport {
         connectionTimeout: 10_000,
         greetingTimeout: 10_000,
         socketTimeout: 30_000,
+        // A relay on this machine (a local MTA, a development mail catcher) is reached without the
+        // network: its certificate, often self-signed, protects nothing and is not checked.
+        tls: isLoopback(new URL(url).hostname) ? { rejectUnauthorized: false } : undefined,
       });
     }
   }
