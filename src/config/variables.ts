@@ -248,7 +248,7 @@ export const VARIABLES = {
   }),
   RATE_LIMIT_LINK: variable({
     group: 'Rate limits',
-    default: '100/15m',
+    default: '200/15m',
     schema: rateLimit(),
     doc: 'Uses of mailed links (`POST /auth/email/verify`, `POST /auth/password/reset`) per client IP.',
   }),
