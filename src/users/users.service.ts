@@ -175,7 +175,11 @@ export class UsersService {
     return this.users.list(canonicalEmail(prefix), limit, after);
   }
 
-  /** Creates an administrator, or makes an existing account one (its password is kept then). */
+  /**
+   * Creates an administrator, or makes an existing account one (its password is kept then). A new
+   * administrator's address counts as verified: the operator vouches for it, and under
+   * EMAIL_VERIFICATION=required an unverified one could not administer anything.
+   */
   async createAdmin(
     email: string,
     password: () => Promise<string>,
@@ -187,6 +191,7 @@ export class UsersService {
     }
     const user = await this.register({ email, password: await password() }, 'cli');
     await this.users.addRole(user.id, ADMIN_ROLE);
+    await this.users.markEmailVerified(user.id, user.email);
     return 'created';
   }
 

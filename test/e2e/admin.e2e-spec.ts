@@ -192,6 +192,8 @@ describe('administration', () => {
 
     it('should put the admin role in the access token of an administrator', async () => {
       expect(claimsOf(admin.accessToken).roles).toEqual(['user', 'admin']);
+      // The operator vouches for a new administrator's address (EMAIL_VERIFICATION=required).
+      expect(claimsOf(admin.accessToken).email_verified).toBe(true);
       expect(
         claimsOf((await login(t.http, stdinAdminEmail, ADMIN_PASSWORD)).accessToken).roles,
       ).toContain('admin');
