@@ -20,7 +20,7 @@ import {
 } from 'src/account/dto/account.dto';
 import { EmailChange } from 'src/account/email-change.service';
 import { EmailVerification } from 'src/account/email-verification.service';
-import { InvalidLinkTokenError } from 'src/account/link-tokens';
+import { InvalidLinkTokenError } from 'src/account-mail/link-tokens';
 import { PasswordReset } from 'src/account/password-reset.service';
 import { WrongPasswordError } from 'src/auth/auth.errors';
 import { Public } from 'src/auth/decorators/public.decorator';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { AccountDeletion } from 'src/account/account-deletion.service';
-import { AccountMailModule } from 'src/account/account-mail.module';
+import { AccountMailModule } from 'src/account-mail/account-mail.module';
 import {
   AccountController,
   EmailVerificationController,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { AccountMail } from 'src/account/account-mail';
+import { AccountMail } from 'src/account-mail/account-mail';
 import { PasswordCheck } from 'src/auth/password/password-check.service';
 import { ValidationFailedError } from 'src/common/app-error';
 import type { ClientInfo } from 'src/common/client-info.decorator';

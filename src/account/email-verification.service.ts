@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-import { AccountMail } from 'src/account/account-mail';
-import { InvalidLinkTokenError, LinkTokens } from 'src/account/link-tokens';
+import { AccountMail } from 'src/account-mail/account-mail';
+import { InvalidLinkTokenError, LinkTokens } from 'src/account-mail/link-tokens';
 import { AuditService } from 'src/audit/audit.service';
 import { InvalidAccessTokenError } from 'src/common/app-error';
 import type { ClientInfo } from 'src/common/client-info.decorator';

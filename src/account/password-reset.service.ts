@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
-import { AccountMail } from 'src/account/account-mail';
+import { AccountMail } from 'src/account-mail/account-mail';
 import { DeferredRequests } from 'src/account/deferred-requests';
-import { InvalidLinkTokenError, LinkTokens } from 'src/account/link-tokens';
+import { InvalidLinkTokenError, LinkTokens } from 'src/account-mail/link-tokens';
 import { AuditService } from 'src/audit/audit.service';
 import { LoginBackoff } from 'src/auth/login-backoff/login-backoff.service';
 import { NotFoundError } from 'src/common/app-error';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 
-import { AccountMailModule } from 'src/account/account-mail.module';
+import { AccountMailModule } from 'src/account-mail/account-mail.module';
 import { AuditModule } from 'src/audit/audit.module';
 import { AuthController } from 'src/auth/auth.controller';
 import { JwtAccessGuard } from 'src/auth/guards/jwt-access.guard';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { AccountMail } from 'src/account/account-mail';
+import { AccountMail } from 'src/account-mail/account-mail';
 import { AuditService } from 'src/audit/audit.service';
 import { WrongPasswordError } from 'src/auth/auth.errors';
 import { PasswordCheck } from 'src/auth/password/password-check.service';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { AccountMail } from 'src/account/account-mail';
+import { AccountMail } from 'src/account-mail/account-mail';
 import { AuditService } from 'src/audit/audit.service';
 import { InvalidCredentialsError } from 'src/auth/auth.errors';
 import type { AuthenticationResult } from 'src/auth/authentication-result';

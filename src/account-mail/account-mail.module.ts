@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 
-import { AccountMail } from 'src/account/account-mail';
-import { LinkTokens } from 'src/account/link-tokens';
-import { LinkTokensRepository } from 'src/account/link-tokens.repository';
+import { AccountMail } from 'src/account-mail/account-mail';
+import { LinkTokens } from 'src/account-mail/link-tokens';
+import { LinkTokensRepository } from 'src/account-mail/link-tokens.repository';
 import { MailModule } from 'src/mail/mail.module';
 
 /**

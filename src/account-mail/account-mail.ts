@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { LinkTokens, type LinkPurpose } from 'src/account/link-tokens';
+import { LinkTokens, type LinkPurpose } from 'src/account-mail/link-tokens';
 import { InjectConfig } from 'src/config/config.module';
 import type { AppConfig } from 'src/config/env.schema';
 import type { SqlExecutor } from 'src/database/sql';

@@ -7,13 +7,13 @@ import {
   LinkTokensRepository,
   type LinkPurpose,
   type LinkTokenRecord,
-} from 'src/account/link-tokens.repository';
+} from 'src/account-mail/link-tokens.repository';
 import { AppError } from 'src/common/app-error';
 import { Clock } from 'src/common/clock';
 import { deleteInBatches } from 'src/database/batches';
 import type { SqlExecutor } from 'src/database/sql';
 
-export type { LinkPurpose, LinkTokenRecord } from 'src/account/link-tokens.repository';
+export type { LinkPurpose, LinkTokenRecord } from 'src/account-mail/link-tokens.repository';
 
 /** 256 random bits in base64url: 43 characters. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
