@@ -19,7 +19,8 @@ interface LinkTokenRow {
 
 /**
  * One link per user and purpose: a new one replaces the old, unless the old one went to the same
- * address less than the cooldown ago (`$7`), in which case nothing changes and nothing is returned.
+ * address less than the cooldown ago (`$7`, or no cooldown when `$8`), in which case nothing
+ * changes and nothing is returned.
  */
 const ISSUE: Statement = {
   text: `INSERT INTO link_tokens AS t (user_id, purpose, email, token_hash, created_at, expires_at)
@@ -27,7 +28,7 @@ const ISSUE: Statement = {
          ON CONFLICT (user_id, purpose) DO UPDATE
            SET email = EXCLUDED.email, token_hash = EXCLUDED.token_hash,
                created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-           WHERE t.created_at <= $7 OR t.email <> EXCLUDED.email
+           WHERE $8::boolean OR t.created_at <= $7 OR t.email <> EXCLUDED.email
          RETURNING user_id`,
 };
 
@@ -64,7 +65,11 @@ export class LinkTokensRepository {
   async issue(
     record: LinkTokenRecord,
     tokenHash: Buffer,
-    { now, expiresAt, cooldownCutoff }: { now: Date; expiresAt: Date; cooldownCutoff: Date },
+    {
+      now,
+      expiresAt,
+      cooldownCutoff,
+    }: { now: Date; expiresAt: Date; cooldownCutoff: Date | undefined },
     db: SqlExecutor = this.sql,
   ): Promise<boolean> {
     const rows = await db.rows(ISSUE, [
@@ -74,7 +79,9 @@ export class LinkTokensRepository {
       tokenHash,
       now,
       expiresAt,
-      cooldownCutoff,
+      cooldownCutoff ?? now,
+      // Without a cooldown a link always replaces the last, even one a concurrent request stamped later.
+      cooldownCutoff === undefined,
     ]);
     return rows.length === 1;
   }

@@ -71,7 +71,8 @@ export class LinkTokens {
       {
         now,
         expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
-        cooldownCutoff: new Date(now.getTime() - cooldownSeconds * 1000),
+        cooldownCutoff:
+          cooldownSeconds > 0 ? new Date(now.getTime() - cooldownSeconds * 1000) : undefined,
       },
       db,
     );

@@ -122,6 +122,16 @@ describe('password reset (DESIGN section 9)', () => {
   }
 
   describe('POST /auth/password/forgot', () => {
+    it('should send one mail per request without a cooldown, however close together they come', async () => {
+      const user = await registerWithMail(t, sink);
+
+      await Promise.all(Array.from({ length: 12 }, () => forgot(t, user.email).expect(202)));
+
+      for (let mail = 0; mail < 12; mail++) {
+        await sink.waitForMail({ to: user.email, subject: RESET_SUBJECT }, MAIL_TIMEOUT);
+      }
+    });
+
     it('should mail an existing account one reset link, with a text and an HTML part', async () => {
       const user = await registerWithMail(t, sink);
 
