@@ -7,6 +7,7 @@ import { ConfigValidationError } from 'src/config/env.schema';
 import { createApp } from 'src/create-app';
 import { DatabaseConnectionError } from 'src/database/connection-failures';
 import { DatabaseInUseError } from 'src/database/pglite-driver';
+import { MailTemplateError } from 'src/mail/mail-templates';
 
 async function main(): Promise<void> {
   const { app, config } = await createApp();
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     ? 'PostgreSQL (DATABASE_URL)'
     : `embedded PostgreSQL in ${config.dataDir}/pglite`;
   new Logger('Warden').log(
-    `Listening on ${await app.getUrl()}; database: ${database}; API docs at /docs`,
+    `Listening on ${await app.getUrl()}; database: ${database}; API docs at /docs; mail: ${config.mail.logLinks ? `written to ${config.dataDir}/mail (MAIL_URL unset)` : 'MAIL_URL'}`,
   );
 }
 
@@ -24,7 +25,8 @@ main().catch((error: unknown) => {
   const operatorError =
     error instanceof ConfigValidationError ||
     error instanceof DatabaseConnectionError ||
-    error instanceof DatabaseInUseError;
+    error instanceof DatabaseInUseError ||
+    error instanceof MailTemplateError;
   console.error(operatorError ? error.message : error);
   process.exit(1);
 });

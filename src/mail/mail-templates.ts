@@ -64,11 +64,11 @@ export class MailTemplates {
     if (overridesDir && !existsSync(overridesDir)) {
       throw new MailTemplateError(`MAIL_TEMPLATES_DIR: ${overridesDir} does not exist`);
     }
-    const read = (file: string): string => {
+    const pathOf = (file: string): string => {
       const override = overridesDir && join(overridesDir, file);
-      const path = override && existsSync(override) ? override : join(BUILT_IN_DIR, file);
-      return readFileSync(path, 'utf8');
+      return override && existsSync(override) ? override : join(BUILT_IN_DIR, file);
     };
+    const read = (file: string): string => readFileSync(pathOf(file), 'utf8');
     const templates = new Map<MailKind, Template>();
     for (const kind of Object.keys(MAIL_KINDS) as MailKind[]) {
       const template = {
@@ -76,7 +76,7 @@ export class MailTemplates {
         text: read(`${kind}.txt`),
         html: read(`${kind}.html`),
       };
-      MailTemplates.check(kind, template, overridesDir);
+      MailTemplates.check(kind, template, (suffix) => pathOf(`${kind}${suffix}`));
       templates.set(kind, template);
     }
     return new MailTemplates(templates);
@@ -92,10 +92,13 @@ export class MailTemplates {
     };
   }
 
-  private static check(kind: MailKind, template: Template, overridesDir?: string): void {
+  private static check(
+    kind: MailKind,
+    template: Template,
+    pathOf: (suffix: string) => string,
+  ): void {
     const { link, values } = MAIL_KINDS[kind];
-    const where = (part: string) =>
-      `mail template ${kind}${part}${overridesDir ? ` (built-in or in ${overridesDir})` : ''}`;
+    const where = (suffix: string) => `mail template ${pathOf(suffix)}`;
     const parts: [string, string][] = [
       ['.subject.txt', template.subject],
       ['.txt', template.text],
