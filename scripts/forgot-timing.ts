@@ -1,7 +1,7 @@
 /**
  * `npm run bench:forgot`: does the time POST /auth/password/forgot takes say anything about the
- * address? DESIGN.md section 9 wants the medians within 10 % for an unknown address, an existing
- * one, one in cooldown and while SMTP is down.
+ * address? Its medians must be within 10 % for an unknown address, an existing one, one in
+ * cooldown and while SMTP is down.
  *
  * Starts an SMTP sink (smtp-server) and three Warden production builds, each in its own process
  * with its own database, as `npm run bench` does:
@@ -55,7 +55,7 @@ import { SMTPServer } from 'smtp-server';
 const ROOT = resolve(__dirname, '..', '..');
 const PASSWORD = 'forgot timing passphrase 2026';
 const OUT_OF_REACH = '100000000/60s';
-/** How far apart the medians may be (DESIGN.md section 9). */
+/** How far apart the medians may be. */
 const TOLERANCE = 0.1;
 
 interface Options {

@@ -6,7 +6,15 @@ import {
   registerUser,
   uniqueEmail,
 } from 'test/support/factories';
-import { linkIn, SmtpSink, tokenIn, type ReceivedMail } from 'test/support/smtp-sink';
+import {
+  linkIn,
+  mailEnv,
+  mailsTo,
+  SmtpSink,
+  tokenIn,
+  urlsIn,
+  type ReceivedMail,
+} from 'test/support/smtp-sink';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 const VERIFY_SUBJECT = /verify/i;
@@ -18,20 +26,6 @@ const EVIL = 'evil@example.com';
 
 type Registered = Awaited<ReturnType<typeof registerUser>>;
 
-/** The mails the sink received for `address` whose subject matches, taken or not. */
-function mailsTo(sink: SmtpSink, address: string, subject = /./): ReceivedMail[] {
-  const to = address.toLowerCase();
-  return sink.messages.filter(
-    (mail) => (mail.envelope.to.includes(to) || mail.to.includes(to)) && subject.test(mail.subject),
-  );
-}
-
-/** Every distinct http(s) URL in the text and HTML parts: a mail carries at most one link. */
-function urlsIn(mail: ReceivedMail): string[] {
-  const found = `${mail.text}\n${mail.html.replace(/&amp;/g, '&')}`.match(/https?:\/\/[^\s"'<>]+/g);
-  return [...new Set(found ?? [])];
-}
-
 /** The header section of a raw message, as it went over SMTP. */
 function rawHeaders(mail: ReceivedMail): string {
   const end = mail.raw.search(/\r?\n\r?\n/);
@@ -41,18 +35,13 @@ function rawHeaders(mail: ReceivedMail): string {
 // Booting an app, argon2 and the mail worker share the machine with other spec files: generous bounds.
 jest.setTimeout(120_000);
 
-describe('email change and account deletion (DESIGN section 9)', () => {
+describe('email change and account deletion', () => {
   let sink: SmtpSink;
   let t: TestApp;
 
   beforeAll(async () => {
     sink = await SmtpSink.start();
-    t = await startTestApp({
-      MAIL_URL: sink.url,
-      RATE_LIMIT_MAIL: '100000/60s',
-      RATE_LIMIT_LINK: '100000/60s',
-      MAIL_COOLDOWN: '0',
-    });
+    t = await startTestApp(mailEnv(sink));
   });
 
   afterAll(async () => {

@@ -12,7 +12,15 @@ import {
   type TokenResponse,
 } from 'test/support/factories';
 import { claimsOf } from 'test/support/jwt';
-import { linkIn, SmtpSink, tokenIn, type ReceivedMail } from 'test/support/smtp-sink';
+import {
+  linkIn,
+  SmtpSink,
+  tokenIn,
+  type ReceivedMail,
+  mailsTo,
+  urlsIn,
+  mailEnv,
+} from 'test/support/smtp-sink';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 
 const VERIFY_SUBJECT = /verify/i;
@@ -26,35 +34,10 @@ const INVALID_LINK_TOKEN = {
   code: 'invalid_link_token',
 };
 
-/** No limit or cooldown gets in the way of a spec that is not about them. */
-function mailEnv(sink: SmtpSink, env: Record<string, string> = {}): Record<string, string> {
-  return {
-    MAIL_URL: sink.url,
-    RATE_LIMIT_MAIL: '100000/60s',
-    RATE_LIMIT_LINK: '100000/60s',
-    MAIL_COOLDOWN: '0',
-    ...env,
-  };
-}
-
-/** The mails the sink received for `address` whose subject matches, taken or not. */
-function mailsTo(sink: SmtpSink, address: string, subject: RegExp): ReceivedMail[] {
-  const to = address.toLowerCase();
-  return sink.messages.filter(
-    (mail) => (mail.envelope.to.includes(to) || mail.to.includes(to)) && subject.test(mail.subject),
-  );
-}
-
 // Booting an app, argon2 and the mail worker share the machine with other spec files: generous bounds.
 jest.setTimeout(120_000);
 
-/** Every distinct http(s) URL in the text and HTML parts: a mail carries at most one link. */
-function urlsIn(mail: ReceivedMail): string[] {
-  const found = `${mail.text}\n${mail.html.replace(/&amp;/g, '&')}`.match(/https?:\/\/[^\s"'<>]+/g);
-  return [...new Set(found ?? [])];
-}
-
-describe('email verification (DESIGN section 9)', () => {
+describe('email verification', () => {
   let sink: SmtpSink;
   let t: TestApp;
 

@@ -8,7 +8,7 @@ import {
   registerUser,
   uniqueEmail,
 } from 'test/support/factories';
-import { SmtpSink, tokenIn, type ReceivedMail } from 'test/support/smtp-sink';
+import { SmtpSink, tokenIn, mailsTo, urlsIn, mailEnv } from 'test/support/smtp-sink';
 import { startTestApp, type TestApp } from 'test/support/test-app';
 import { within } from 'test/support/within';
 
@@ -26,31 +26,6 @@ const INVALID_LINK_TOKEN = {
 };
 
 type Registered = Awaited<ReturnType<typeof registerUser>>;
-
-/** No limit or cooldown gets in the way of a spec that is not about them. */
-function mailEnv(sink: SmtpSink, env: Record<string, string> = {}): Record<string, string> {
-  return {
-    MAIL_URL: sink.url,
-    RATE_LIMIT_MAIL: '100000/60s',
-    RATE_LIMIT_LINK: '100000/60s',
-    MAIL_COOLDOWN: '0',
-    ...env,
-  };
-}
-
-/** The mails the sink received for `address` whose subject matches, taken or not. */
-function mailsTo(sink: SmtpSink, address: string, subject: RegExp): ReceivedMail[] {
-  const to = address.toLowerCase();
-  return sink.messages.filter(
-    (mail) => (mail.envelope.to.includes(to) || mail.to.includes(to)) && subject.test(mail.subject),
-  );
-}
-
-/** Every distinct http(s) URL in the text and HTML parts: a mail carries at most one link. */
-function urlsIn(mail: ReceivedMail): string[] {
-  const found = `${mail.text}\n${mail.html.replace(/&amp;/g, '&')}`.match(/https?:\/\/[^\s"'<>]+/g);
-  return [...new Set(found ?? [])];
-}
 
 /** Registers a user and takes the verification mail, so that later waits see only new mail. */
 async function registerWithMail(t: TestApp, sink: SmtpSink): Promise<Registered> {
@@ -99,7 +74,7 @@ async function eventTypes(t: TestApp, accessToken: string): Promise<string[]> {
 // Booting an app, argon2 and the mail worker share the machine with other spec files: generous bounds.
 jest.setTimeout(120_000);
 
-describe('password reset (DESIGN section 9)', () => {
+describe('password reset', () => {
   let sink: SmtpSink;
   let t: TestApp;
 

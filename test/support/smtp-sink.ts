@@ -280,3 +280,28 @@ export function linkIn(mail: ReceivedMail): string {
 export function tokenIn(mail: ReceivedMail): string {
   return new URL(linkIn(mail)).searchParams.get('token')!;
 }
+
+/** The mails `sink` received for `address` whose subject matches, taken by a wait or not. */
+export function mailsTo(sink: SmtpSink, address: string, subject = /./): ReceivedMail[] {
+  const to = address.toLowerCase();
+  return sink.messages.filter(
+    (mail) => (mail.envelope.to.includes(to) || mail.to.includes(to)) && subject.test(mail.subject),
+  );
+}
+
+/** Every distinct http(s) URL in the text and HTML parts: a mail carries at most one link. */
+export function urlsIn(mail: ReceivedMail): string[] {
+  const found = `${mail.text}\n${mail.html.replace(/&amp;/g, '&')}`.match(/https?:\/\/[^\s"'<>]+/g);
+  return [...new Set(found ?? [])];
+}
+
+/** A test app's mail settings: through `sink`, with no limit or cooldown in the way of a spec. */
+export function mailEnv(sink: SmtpSink, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    MAIL_URL: sink.url,
+    RATE_LIMIT_MAIL: '100000/60s',
+    RATE_LIMIT_LINK: '100000/60s',
+    MAIL_COOLDOWN: '0',
+    ...env,
+  };
+}

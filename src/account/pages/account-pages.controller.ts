@@ -34,7 +34,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 /**
- * The pages that the links in Warden's mails open (`ACCOUNT_URL`, DESIGN section 9): plain HTML
+ * The pages that the links in Warden's mails open (`ACCOUNT_URL`): plain HTML
  * and one script that calls the API. The files are read once, at boot; only these four are served.
  * The pages stay `no-store` (their address carries a token); the script and the stylesheet are
  * revalidated by ETag, so a new release is picked up at once.
