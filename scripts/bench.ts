@@ -37,6 +37,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 
 import autocannon, { type Result } from 'autocannon';
 import { Client } from 'pg';
@@ -357,6 +358,8 @@ function startWarden(port: number, dataDir: string): ChildProcess {
     JWT_SIGNING_KEYS: generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
       .toString(),
+    // Production needs a way for mail to leave; the bench sends none that anyone reads.
+    MAIL_URL: pathToFileURL(join(dataDir, 'mail')).href,
     // The bench's socket is the one proxy: the login flood's clients are X-Forwarded-For's last
     // entry; without the header, the client is 127.0.0.1.
     TRUST_PROXY: '1',
